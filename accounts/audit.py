@@ -1,0 +1,37 @@
+"""Writing the audit trail. Every service calls ``audit_record`` inside its own transaction."""
+
+from .models import AuditEvent
+
+Channel = AuditEvent.Channel
+
+
+def audit_record(
+    *,
+    action: str,
+    organization=None,
+    target=None,
+    target_type: str = "",
+    before: dict | None = None,
+    after: dict | None = None,
+    channel: str,
+    actor,
+) -> AuditEvent:
+    """Record one change. Names are copied so the history keeps them as they were."""
+    if target is not None:
+        target_type = target_type or target._meta.model_name
+        target_id = str(getattr(target, "public_id", target.pk))
+        target_name = str(target)
+    else:
+        target_id = target_name = ""
+    return AuditEvent.objects.create(
+        organization=organization,
+        actor=actor,
+        actor_name=f"{actor.display_name} <{actor.email}>" if actor is not None else "",
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        target_name=target_name[:300],
+        before=before,
+        after=after,
+        channel=channel,
+    )

@@ -1,0 +1,173 @@
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+
+class EmailUserManager(UserManager):
+    """Users are identified by their email address; there is no username."""
+
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=username)
+
+
+class User(AbstractUser):
+    """A person. Logs in by email; may belong to several organizations.
+
+    ``groups`` is redefined to go through ``groups.Membership`` so that the table Django's
+    ModelBackend and django-guardian read is ours (it carries who added whom, and when).
+    """
+
+    username = None
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Stored lower-cased (the manager and clean() normalize), so unique means case-insensitive.
+    email = models.EmailField("email address", max_length=254, unique=True)
+    groups = models.ManyToManyField(
+        "auth.Group",
+        through="groups.Membership",
+        through_fields=("user", "group"),
+        related_name="user_set",
+        related_query_name="user",
+        blank=True,
+        verbose_name="groups",
+        help_text="Every group this user is in (effective membership).",
+    )
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    objects = EmailUserManager()
+
+    class Meta:
+        ordering = ["last_name", "first_name", "email"]
+        indexes = [
+            models.Index(fields=["last_name", "first_name"], name="accounts_user_name_idx"),
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        full = self.get_full_name().strip()
+        return full or self.email
+
+    def clean(self):
+        super().clean()
+        self.email = (self.email or "").strip().lower()
+
+
+NAME_MAX_LENGTH = 80
+
+
+class Organization(models.Model):
+    """The tenant. Its slug is the ``{tenantSlug}`` of every URL."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Short enough that "<name> Administrators" fits a group name.
+    name = models.CharField(max_length=NAME_MAX_LENGTH)
+    slug = models.SlugField(max_length=60, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        # Organization-wide capabilities, held through permission sets (guardian object
+        # permissions on the organization). "X on the organization" means X on each of its groups.
+        permissions = [
+            ("view_groups", "View every group and its members"),
+            ("create_groups", "Create groups"),
+            ("change_groups", "Change every group"),
+            ("delete_groups", "Delete every custom group"),
+            ("manage_members", "Manage the members of every group"),
+            ("manage_permission_sets", "Manage permission sets and assign them to groups"),
+            ("manage_users", "Add and remove the organization's users"),
+            ("view_audit_log", "Read the audit log"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class OrganizationUserObjectPermission(UserObjectPermissionBase):
+    """Guardian's direct-foreign-key table for user permissions on an organization."""
+
+    content_object = models.ForeignKey(Organization, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = "organization permission of a user"
+
+
+class OrganizationGroupObjectPermission(GroupObjectPermissionBase):
+    """Guardian's direct-foreign-key table for group permissions on an organization."""
+
+    content_object = models.ForeignKey(Organization, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = "organization permission of a group"
+
+
+class AuditEvent(models.Model):
+    """One change, recorded in the same transaction as the change (append-only).
+
+    Names are copied at the time of the change so that the history reads as it was.
+    """
+
+    class Channel(models.TextChoices):
+        UI = "ui", "Admin Center"
+        API = "api", "API"
+        ADMIN = "admin", "Django admin"
+        COMMAND = "command", "command"
+        SYSTEM = "system", "system"
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_events",
+    )
+    actor_name = models.CharField(max_length=300, blank=True)
+    action = models.CharField(max_length=60, db_index=True)
+    target_type = models.CharField(max_length=60)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_name = models.CharField(max_length=300, blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "-created_at"], name="accounts_audit_org_time_idx"),
+        ]
+
+    def __str__(self):
+        who = self.actor_name or "system"
+        return f"{who}: {self.action} {self.target_name}"

@@ -1,0 +1,200 @@
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.models import Group as AuthGroup
+from django.contrib.auth.models import Permission
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+NAME_MAX_LENGTH = 100
+DESCRIPTION_MAX_LENGTH = 1000
+
+
+class Group(AuthGroup):
+    """A named collection of users inside one organization.
+
+    A multi-table child of ``auth.Group`` so that Django's ModelBackend and django-guardian see
+    our groups unchanged. ``auth.Group.name`` is globally unique, so it holds a namespaced key
+    (``"<organization id>:<slug>"``); people only ever see ``display_name``.
+    """
+
+    class Kind(models.TextChoices):
+        CUSTOM = "custom", "Custom"
+        ADMINISTRATORS = "administrators", "Administrators"
+        USERS = "users", "Users"
+
+    group_ptr = models.OneToOneField(
+        AuthGroup, on_delete=models.CASCADE, parent_link=True, primary_key=True
+    )
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="groups"
+    )
+    display_name = models.CharField("name", max_length=NAME_MAX_LENGTH)
+    slug = models.SlugField(max_length=NAME_MAX_LENGTH, allow_unicode=True)
+    description = models.TextField(max_length=DESCRIPTION_MAX_LENGTH, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CUSTOM)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="groups_created",
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="groups_updated",
+    )
+
+    class Meta:
+        ordering = ["display_name"]
+        permissions = [("manage_members", "Manage the members of this group")]
+        constraints = [
+            models.UniqueConstraint(
+                "organization", Lower("display_name"), name="groups_group_name_ci_unique"
+            ),
+            models.UniqueConstraint(fields=["organization", "slug"], name="groups_group_slug_unique"),
+            models.UniqueConstraint(
+                fields=["organization", "kind"],
+                condition=~Q(kind="custom"),
+                name="groups_group_one_default_of_each_kind",
+            ),
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def is_default(self) -> bool:
+        """Default groups are born with their organization and are protected."""
+        return self.kind != self.Kind.CUSTOM
+
+    @property
+    def is_protected(self) -> bool:
+        return self.is_default
+
+
+class Membership(models.Model):
+    """A user in a group: the through table of ``User.groups``.
+
+    Django's ModelBackend and guardian read this table, so it is the effective membership.
+    Until nested groups exist every row is also a direct membership.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    group = models.ForeignKey(AuthGroup, on_delete=models.CASCADE, related_name="memberships")
+    added_at = models.DateTimeField(auto_now_add=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="memberships_added",
+    )
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["group", "user"], name="groups_membership_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["group", "-added_at"], name="groups_membership_recent_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} in {self.group_id}"
+
+
+class PermissionSet(models.Model):
+    """A named bundle of capabilities (``auth.Permission`` rows on the organization).
+
+    The default sets have no organization (every organization shares them), a ``key`` and
+    ``protected=True``: they cannot be edited or deleted.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organization = models.ForeignKey(
+        "accounts.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="permission_sets",
+    )
+    key = models.SlugField(max_length=60, blank=True)
+    name = models.CharField(max_length=NAME_MAX_LENGTH)
+    description = models.TextField(max_length=DESCRIPTION_MAX_LENGTH, blank=True)
+    permissions = models.ManyToManyField(Permission, blank=True, related_name="permission_sets")
+    protected = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-protected", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                condition=Q(organization__isnull=True),
+                name="groups_permissionset_default_name_unique",
+            ),
+            models.UniqueConstraint(
+                "organization",
+                Lower("name"),
+                condition=Q(organization__isnull=False),
+                name="groups_permissionset_name_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["key"], condition=~Q(key=""), name="groups_permissionset_key_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class GroupPermissionSet(models.Model):
+    """A permission set held by a group on its organization."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="permission_set_links")
+    permission_set = models.ForeignKey(
+        PermissionSet, on_delete=models.PROTECT, related_name="group_links"
+    )
+    assigned_at = models.DateTimeField(auto_now_add=True)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "permission_set"], name="groups_grouppermissionset_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.permission_set} for {self.group}"
+
+
+class GroupUserObjectPermission(UserObjectPermissionBase):
+    """Guardian's direct-foreign-key table: a user's rights on one group."""
+
+    content_object = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="user_rights")
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = "group right of a user"
+
+
+class GroupGroupObjectPermission(GroupObjectPermissionBase):
+    """Guardian's direct-foreign-key table: a group's rights on another (or the same) group."""
+
+    content_object = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="group_rights")
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = "group right of a group"

@@ -1,0 +1,750 @@
+"""Every write to groups, memberships, permission sets and group rights.
+
+Keyword-only, ``actor`` last (None for the system and management commands), one transaction,
+one audit event per change. The Admin Center, the Django admin, the commands and the APIs all
+call these, so every rule lives here once.
+"""
+
+import re
+import unicodedata
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from guardian.shortcuts import assign_perm, remove_perm
+
+from accounts.audit import Channel, audit_record
+from accounts.models import Organization, OrganizationGroupObjectPermission
+
+from . import access
+from .models import (
+    DESCRIPTION_MAX_LENGTH,
+    NAME_MAX_LENGTH,
+    Group,
+    GroupPermissionSet,
+    Membership,
+    PermissionSet,
+)
+
+User = get_user_model()
+UNSET = object()
+DEFAULT_GROUP_SUFFIX = {Group.Kind.ADMINISTRATORS: "Administrators", Group.Kind.USERS: "Users"}
+DEFAULT_GROUP_PERMISSION_SET = {
+    Group.Kind.ADMINISTRATORS: "administrator",
+    Group.Kind.USERS: "full-access",
+}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+# --- cleaning -----------------------------------------------------------------------------
+
+
+def clean_name(value, *, field: str = "display_name", label: str = "Name") -> str:
+    """Names are trimmed, 1–100 characters, any script; never control characters."""
+    value = unicodedata.normalize("NFC", " ".join(str(value or "").split()))
+    if not value:
+        raise ValidationError({field: f"{label} is required."})
+    if len(value) > NAME_MAX_LENGTH:
+        raise ValidationError(
+            {field: f"{label} can be at most {NAME_MAX_LENGTH} characters (it has {len(value)})."}
+        )
+    if _CONTROL.search(value):
+        raise ValidationError({field: f"{label} cannot contain control characters."})
+    return value
+
+
+def clean_description(value) -> str:
+    value = unicodedata.normalize("NFC", str(value or "").strip())
+    if len(value) > DESCRIPTION_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "description": f"Description can be at most {DESCRIPTION_MAX_LENGTH} characters "
+                f"(it has {len(value)})."
+            }
+        )
+    if _CONTROL.search(value.replace("\n", "").replace("\r", "").replace("\t", "")):
+        raise ValidationError({"description": "Description cannot contain control characters."})
+    return value
+
+
+def _clean_slug(organization, value, *, exclude_pk=None) -> str:
+    slug = slugify(str(value or "").strip(), allow_unicode=True)
+    if not slug or slug != str(value).strip():
+        raise ValidationError(
+            {"slug": "Use only letters, numbers, hyphens and underscores, in lower case."}
+        )
+    if len(slug) > NAME_MAX_LENGTH:
+        raise ValidationError({"slug": f"Slug can be at most {NAME_MAX_LENGTH} characters."})
+    taken = Group.objects.filter(organization=organization, slug=slug).exclude(pk=exclude_pk)
+    if taken.exists():
+        raise ValidationError({"slug": f"The slug “{slug}” is already used in {organization}."})
+    return slug
+
+
+def _generate_slug(organization, name: str) -> str:
+    base = slugify(name, allow_unicode=True)[: NAME_MAX_LENGTH - 6] or "group"
+    taken = set(
+        Group.objects.filter(organization=organization, slug__startswith=base).values_list(
+            "slug", flat=True
+        )
+    )
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def _check_name_free(organization, name: str, *, exclude_pk=None) -> None:
+    clash = Group.objects.filter(organization=organization, display_name__iexact=name)
+    if clash.exclude(pk=exclude_pk).exists():
+        raise ValidationError({"display_name": f"A group named “{name}” already exists."})
+
+
+def _save_unique(obj, message: dict) -> None:
+    """Save; a unique constraint lost to a concurrent writer becomes a ValidationError."""
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError as error:
+        raise ValidationError(message) from error
+
+
+def _auth_name(organization, slug: str) -> str:
+    return f"{organization.pk}:{slug}"
+
+
+def _group_snapshot(group: Group) -> dict:
+    return {"name": group.display_name, "slug": group.slug, "description": group.description}
+
+
+def _lock(group: Group) -> Group:
+    """Lock the group row for the rest of the transaction (a no-op on SQLite, which
+    serializes writers anyway) and return it fresh."""
+    return Group.objects.select_for_update().select_related("organization").get(pk=group.pk)
+
+
+# --- groups -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def group_create(
+    *,
+    organization: Organization,
+    display_name: str,
+    description: str = "",
+    slug: str | None = None,
+    channel: str = Channel.SYSTEM,
+    actor,
+) -> Group:
+    """Create a custom group. The actor needs ``create_groups`` on the organization and
+    receives every right on the new group."""
+    if actor is not None:
+        access.require(actor, "create_group", organization)
+    group = _group_insert(
+        organization=organization,
+        display_name=clean_name(display_name),
+        description=clean_description(description),
+        slug=slug,
+        kind=Group.Kind.CUSTOM,
+        actor=actor,
+    )
+    if actor is not None:
+        for right in access.GROUP_RIGHTS:
+            assign_perm(f"groups.{right}", actor, group)
+    audit_record(
+        action="group.created",
+        organization=organization,
+        target=group,
+        after=_group_snapshot(group),
+        channel=channel,
+        actor=actor,
+    )
+    return group
+
+
+def _group_insert(*, organization, display_name, description, slug, kind, actor) -> Group:
+    _check_name_free(organization, display_name)
+    slug = (
+        _clean_slug(organization, slug) if slug else _generate_slug(organization, display_name)
+    )
+    group = Group(
+        name=_auth_name(organization, slug),
+        organization=organization,
+        display_name=display_name,
+        slug=slug,
+        description=description,
+        kind=kind,
+        created_by=actor,
+        updated_by=actor,
+    )
+    _save_unique(group, {"display_name": f"A group named “{display_name}” already exists."})
+    return group
+
+
+@transaction.atomic
+def group_update(
+    *,
+    group: Group,
+    display_name=UNSET,
+    description=UNSET,
+    slug=UNSET,
+    channel: str = Channel.SYSTEM,
+    actor,
+) -> Group:
+    """Edit a group's name, slug or description. Default groups keep the name and slug that
+    follow their organization; their description may change."""
+    group = _lock(group)
+    if actor is not None:
+        if not access.can(actor, "view", group):
+            raise PermissionDenied("You do not have permission to see this group.")
+        access.require(actor, "change", group)
+    before = _group_snapshot(group)
+    if display_name is not UNSET:
+        display_name = clean_name(display_name)
+        if display_name != group.display_name:
+            if group.is_default:
+                raise ValidationError(
+                    {
+                        "display_name": "A default group is named after its organization; "
+                        "rename the organization instead."
+                    }
+                )
+            _check_name_free(group.organization, display_name, exclude_pk=group.pk)
+            group.display_name = display_name
+    if slug is not UNSET and slug != group.slug:
+        if group.is_default:
+            raise ValidationError({"slug": "The slug of a default group cannot change."})
+        group.slug = _clean_slug(group.organization, slug, exclude_pk=group.pk)
+        group.name = _auth_name(group.organization, group.slug)
+    if description is not UNSET:
+        group.description = clean_description(description)
+    after = _group_snapshot(group)
+    if after == before:
+        return group
+    group.updated_by = actor
+    _save_unique(group, {"display_name": f"A group named “{group.display_name}” already exists."})
+    changed = [key for key in after if after[key] != before[key]]
+    audit_record(
+        action="group.updated",
+        organization=group.organization,
+        target=group,
+        before={key: before[key] for key in changed},
+        after={key: after[key] for key in changed},
+        channel=channel,
+        actor=actor,
+    )
+    return group
+
+
+@transaction.atomic
+def group_delete(*, group: Group, channel: str = Channel.SYSTEM, actor) -> None:
+    """Delete a custom group; its members lose at once the access it gave them.
+    Default groups can never be deleted."""
+    group = _lock(group)
+    if actor is not None:
+        if not access.can(actor, "view", group):
+            raise PermissionDenied("You do not have permission to see this group.")
+        access.require(actor, "delete", group)
+    if group.is_default:
+        raise ValidationError(
+            f"“{group}” is a protected group: the default groups of an organization "
+            "cannot be deleted."
+        )
+    audit_record(
+        action="group.deleted",
+        organization=group.organization,
+        target=group,
+        before={**_group_snapshot(group), "members": group.memberships.count()},
+        channel=channel,
+        actor=actor,
+    )
+    group.delete()
+
+
+# --- memberships --------------------------------------------------------------------------
+
+
+def users_in_organization(organization: Organization, users) -> set[int]:
+    """The ids, among ``users``, of those who belong to ``organization``."""
+    return set(
+        Membership.objects.filter(
+            group__group__organization=organization,
+            group__group__kind=Group.Kind.USERS,
+            user__in=users,
+        ).values_list("user_id", flat=True)
+    )
+
+
+def validate_addable(group: Group, users) -> None:
+    """All-or-nothing: every user must be an active member of the group's organization.
+    The message names everyone who is not."""
+    users = list(users)
+    members = users_in_organization(group.organization, users)
+    foreign = [user for user in users if user.pk not in members]
+    if foreign:
+        names = ", ".join(f"{user.display_name} <{user.email}>" for user in foreign)
+        raise ValidationError(
+            {"users": f"Not in {group.organization}, so nothing was added: {names}."}
+        )
+    inactive = [user for user in users if not user.is_active]
+    if inactive:
+        names = ", ".join(f"{user.display_name} <{user.email}>" for user in inactive)
+        raise ValidationError({"users": f"Deactivated, so nothing was added: {names}."})
+
+
+def validate_removable(group: Group, users) -> None:
+    """The Administrators group keeps at least one active member. Call with the row locked."""
+    if group.kind != Group.Kind.ADMINISTRATORS:
+        return
+    leaving = {user.pk for user in users}
+    remaining = (
+        Membership.objects.filter(group=group, user__is_active=True)
+        .exclude(user__in=leaving)
+        .exists()
+    )
+    if not remaining:
+        raise ValidationError(
+            {
+                "users": f"“{group}” must keep at least one active member: this operation "
+                "would remove the last administrator."
+            }
+        )
+
+
+def _membership_audit(action, group, user, *, channel, actor, expires_at=None):
+    detail = {"user_id": str(user.public_id), "user": user.display_name, "email": user.email}
+    if expires_at is not None:
+        detail["expires_at"] = expires_at.isoformat()
+    audit_record(
+        action=action,
+        organization=group.organization,
+        target=group,
+        before=detail if action == "membership.removed" else None,
+        after=detail if action == "membership.added" else None,
+        channel=channel,
+        actor=actor,
+    )
+
+
+def _membership_insert(group, users, *, expires_at=None, channel, actor) -> list:
+    """Add the users who are not members yet; the others are left as they are."""
+    existing = set(
+        Membership.objects.filter(group=group, user__in=users).values_list("user_id", flat=True)
+    )
+    added = []
+    for user in users:
+        if user.pk in existing or user in added:
+            continue
+        added.append(user)
+    Membership.objects.bulk_create(
+        [Membership(group=group, user=user, added_by=actor, expires_at=expires_at) for user in added]
+    )
+    for user in added:
+        _membership_audit(
+            "membership.added", group, user, channel=channel, actor=actor, expires_at=expires_at
+        )
+    return added
+
+
+def _membership_delete(group, users, *, channel, actor) -> list:
+    present = set(
+        Membership.objects.filter(group=group, user__in=users).values_list("user_id", flat=True)
+    )
+    removed = [user for user in users if user.pk in present]
+    Membership.objects.filter(group=group, user__in=removed).delete()
+    for user in removed:
+        _membership_audit("membership.removed", group, user, channel=channel, actor=actor)
+    return removed
+
+
+def _check_members_editable(group: Group, verb: str) -> None:
+    if group.kind == Group.Kind.USERS:
+        raise ValidationError(
+            {
+                "users": f"Everyone in {group.organization} is in “{group}”: {verb} people "
+                "in the organization instead."
+            }
+        )
+
+
+@transaction.atomic
+def membership_add(
+    *, group: Group, users, expires_at=None, channel: str = Channel.SYSTEM, actor
+) -> list:
+    """Add several users at once, all or nothing; existing members are left as they are.
+    Returns the users actually added."""
+    group = _lock(group)
+    if actor is not None:
+        if not access.can(actor, "view", group):
+            raise PermissionDenied("You do not have permission to see this group.")
+        access.require(actor, "manage_members", group)
+    _check_members_editable(group, "add")
+    users = list(dict.fromkeys(users))
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": "The expiry must be in the future."})
+    validate_addable(group, users)
+    return _membership_insert(group, users, expires_at=expires_at, channel=channel, actor=actor)
+
+
+@transaction.atomic
+def membership_remove(*, group: Group, users, channel: str = Channel.SYSTEM, actor) -> list:
+    """Remove users from a group; non-members are a no-op. The Administrators group keeps at
+    least one active member (the locked row serializes two admins removing each other).
+    Returns the users actually removed."""
+    group = _lock(group)
+    if actor is not None:
+        if not access.can(actor, "view", group):
+            raise PermissionDenied("You do not have permission to see this group.")
+        access.require(actor, "manage_members", group)
+    _check_members_editable(group, "remove")
+    users = list(dict.fromkeys(users))
+    validate_removable(group, users)
+    return _membership_delete(group, users, channel=channel, actor=actor)
+
+
+# --- permission sets ----------------------------------------------------------------------
+
+
+def capabilities():
+    """The permissions a permission set may hold: the organization-wide capabilities."""
+    return Permission.objects.filter(
+        content_type__app_label="accounts", content_type__model="organization"
+    ).exclude(codename__in=["add_organization", "delete_organization"])
+
+
+def permission_set_by_key(key: str) -> PermissionSet:
+    return PermissionSet.objects.get(key=key, organization=None)
+
+
+def _clean_permissions(permissions) -> list:
+    wanted = {p if isinstance(p, str) else p.codename for p in permissions}
+    found = list(capabilities().filter(codename__in=wanted))
+    unknown = wanted - {p.codename for p in found}
+    if unknown:
+        raise ValidationError(
+            {"permissions": f"Unknown capabilities: {', '.join(sorted(unknown))}."}
+        )
+    return found
+
+
+def _check_set_name_free(organization, name, *, exclude_pk=None):
+    clash = PermissionSet.objects.filter(name__iexact=name).exclude(pk=exclude_pk)
+    if clash.filter(organization=organization).exists() or clash.filter(
+        organization=None
+    ).exists():
+        raise ValidationError({"name": f"A permission set named “{name}” already exists."})
+
+
+def _set_snapshot(permission_set) -> dict:
+    return {
+        "name": permission_set.name,
+        "description": permission_set.description,
+        "permissions": sorted(permission_set.permissions.values_list("codename", flat=True)),
+    }
+
+
+@transaction.atomic
+def permission_set_create(
+    *,
+    organization: Organization,
+    name: str,
+    description: str = "",
+    permissions=(),
+    channel: str = Channel.SYSTEM,
+    actor,
+) -> PermissionSet:
+    if actor is not None:
+        access.require(actor, "manage_permission_sets", organization)
+    name = clean_name(name, field="name")
+    _check_set_name_free(organization, name)
+    permission_set = PermissionSet(
+        organization=organization, name=name, description=clean_description(description)
+    )
+    _save_unique(permission_set, {"name": f"A permission set named “{name}” already exists."})
+    permission_set.permissions.set(_clean_permissions(permissions))
+    audit_record(
+        action="permission_set.created",
+        organization=organization,
+        target=permission_set,
+        after=_set_snapshot(permission_set),
+        channel=channel,
+        actor=actor,
+    )
+    return permission_set
+
+
+def _check_set_editable(permission_set: PermissionSet, verb: str) -> None:
+    if permission_set.protected:
+        raise ValidationError(f"“{permission_set}” is a default permission set: it cannot be {verb}.")
+
+
+@transaction.atomic
+def permission_set_update(
+    *,
+    permission_set: PermissionSet,
+    name=UNSET,
+    description=UNSET,
+    permissions=UNSET,
+    channel: str = Channel.SYSTEM,
+    actor,
+) -> PermissionSet:
+    """Edit a custom permission set; every group holding it gets the new capabilities now."""
+    permission_set = PermissionSet.objects.select_for_update().get(pk=permission_set.pk)
+    _check_set_editable(permission_set, "edited")
+    if actor is not None:
+        access.require(actor, "manage_permission_sets", permission_set.organization)
+    before = _set_snapshot(permission_set)
+    if name is not UNSET:
+        permission_set.name = clean_name(name, field="name")
+        _check_set_name_free(
+            permission_set.organization, permission_set.name, exclude_pk=permission_set.pk
+        )
+    if description is not UNSET:
+        permission_set.description = clean_description(description)
+    _save_unique(
+        permission_set, {"name": f"A permission set named “{permission_set.name}” already exists."}
+    )
+    if permissions is not UNSET:
+        permission_set.permissions.set(_clean_permissions(permissions))
+        for link in permission_set.group_links.select_related("group__organization"):
+            _sync_organization_permissions(link.group)
+    after = _set_snapshot(permission_set)
+    if after != before:
+        audit_record(
+            action="permission_set.updated",
+            organization=permission_set.organization,
+            target=permission_set,
+            before=before,
+            after=after,
+            channel=channel,
+            actor=actor,
+        )
+    return permission_set
+
+
+@transaction.atomic
+def permission_set_delete(
+    *, permission_set: PermissionSet, channel: str = Channel.SYSTEM, actor
+) -> None:
+    """Delete a custom permission set no group holds any more."""
+    permission_set = PermissionSet.objects.select_for_update().get(pk=permission_set.pk)
+    _check_set_editable(permission_set, "deleted")
+    if actor is not None:
+        access.require(actor, "manage_permission_sets", permission_set.organization)
+    holders = permission_set.group_links.count()
+    if holders:
+        raise ValidationError(
+            f"“{permission_set}” is held by {holders} group{'s' if holders != 1 else ''}: "
+            "remove it from them first."
+        )
+    audit_record(
+        action="permission_set.deleted",
+        organization=permission_set.organization,
+        target=permission_set,
+        before=_set_snapshot(permission_set),
+        channel=channel,
+        actor=actor,
+    )
+    permission_set.delete()
+
+
+def _sync_organization_permissions(group: Group) -> None:
+    """Make guardian's rows for ``group`` on its organization equal to the union of the
+    capabilities of the permission sets it holds."""
+    wanted = set(
+        Permission.objects.filter(permission_sets__group_links__group=group).values_list(
+            "pk", flat=True
+        )
+    )
+    rows = OrganizationGroupObjectPermission.objects.filter(
+        group_id=group.pk, content_object=group.organization
+    )
+    current = set(rows.values_list("permission_id", flat=True))
+    rows.filter(permission_id__in=current - wanted).delete()
+    OrganizationGroupObjectPermission.objects.bulk_create(
+        [
+            OrganizationGroupObjectPermission(
+                group_id=group.pk, permission_id=pk, content_object=group.organization
+            )
+            for pk in wanted - current
+        ]
+    )
+
+
+def _link_permission_set(group, permission_set, actor) -> None:
+    GroupPermissionSet.objects.create(group=group, permission_set=permission_set, assigned_by=actor)
+    _sync_organization_permissions(group)
+
+
+@transaction.atomic
+def group_permission_set_add(
+    *, group: Group, permission_set: PermissionSet, channel: str = Channel.SYSTEM, actor
+) -> bool:
+    """Give a group a permission set on its organization; every member holds its capabilities
+    from the next request on. Default groups' sets are fixed. Returns False if already held."""
+    group = _lock(group)
+    _check_permission_sets_editable(group, permission_set, actor)
+    if group.permission_set_links.filter(permission_set=permission_set).exists():
+        return False
+    _link_permission_set(group, permission_set, actor)
+    audit_record(
+        action="group.permission_set_added",
+        organization=group.organization,
+        target=group,
+        after={"permission_set": permission_set.name, "id": str(permission_set.public_id)},
+        channel=channel,
+        actor=actor,
+    )
+    return True
+
+
+@transaction.atomic
+def group_permission_set_remove(
+    *, group: Group, permission_set: PermissionSet, channel: str = Channel.SYSTEM, actor
+) -> bool:
+    """Take a permission set from a group. Returns False if it did not hold it."""
+    group = _lock(group)
+    _check_permission_sets_editable(group, permission_set, actor)
+    deleted, _ = group.permission_set_links.filter(permission_set=permission_set).delete()
+    if not deleted:
+        return False
+    _sync_organization_permissions(group)
+    audit_record(
+        action="group.permission_set_removed",
+        organization=group.organization,
+        target=group,
+        before={"permission_set": permission_set.name, "id": str(permission_set.public_id)},
+        channel=channel,
+        actor=actor,
+    )
+    return True
+
+
+def _check_permission_sets_editable(group, permission_set, actor) -> None:
+    if actor is not None:
+        if not access.can(actor, "view", group):
+            raise PermissionDenied("You do not have permission to see this group.")
+        access.require(actor, "manage_permission_sets", group.organization)
+    if permission_set.organization_id not in (None, group.organization_id):
+        raise ValidationError({"permission_set": "No such permission set in this organization."})
+    if group.is_default:
+        raise ValidationError(
+            {"permission_set": f"The permission sets of “{group}”, a default group, are fixed."}
+        )
+
+
+# --- rights on a group --------------------------------------------------------------------
+
+
+def _check_rights(group, rights, actor) -> list[str]:
+    rights = list(dict.fromkeys(rights))
+    unknown = [right for right in rights if right not in access.GROUP_RIGHTS]
+    if unknown or not rights:
+        raise ValidationError(
+            {"rights": f"Choose among: {', '.join(access.GROUP_RIGHTS)} (got {rights or 'none'})."}
+        )
+    if actor is not None:
+        checker = access.Access(actor)
+        if not checker.can_see(group):
+            raise PermissionDenied("You do not have permission to see this group.")
+        # Nobody hands out more than they hold themselves.
+        held = checker.rights_on(group)
+        if not set(rights) <= held or "change_group" not in held:
+            raise PermissionDenied(f"You cannot give rights on {group} that you do not hold.")
+    return rights
+
+
+def _check_holder(group, user, holder_group) -> object:
+    if (user is None) == (holder_group is None):
+        raise ValidationError("Give the rights to one user or one group.")
+    if user is not None and user.pk not in users_in_organization(group.organization, [user]):
+        raise ValidationError({"user": f"{user.display_name} is not in {group.organization}."})
+    if holder_group is not None and holder_group.organization_id != group.organization_id:
+        raise ValidationError({"group": f"“{holder_group}” is not in {group.organization}."})
+    return user if user is not None else holder_group
+
+
+@transaction.atomic
+def group_rights_grant(
+    *,
+    group: Group,
+    rights,
+    user=None,
+    holder_group: Group | None = None,
+    channel: str = Channel.SYSTEM,
+    actor,
+) -> None:
+    """Give a user or a group rights on ``group`` (view, change, delete, manage members)."""
+    group = _lock(group)
+    rights = _check_rights(group, rights, actor)
+    holder = _check_holder(group, user, holder_group)
+    for right in rights:
+        assign_perm(f"groups.{right}", holder, group)
+    audit_record(
+        action="group.rights_granted",
+        organization=group.organization,
+        target=group,
+        after={"holder": str(holder), "holder_type": holder._meta.model_name, "rights": rights},
+        channel=channel,
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def group_rights_revoke(
+    *,
+    group: Group,
+    rights,
+    user=None,
+    holder_group: Group | None = None,
+    channel: str = Channel.SYSTEM,
+    actor,
+) -> None:
+    group = _lock(group)
+    rights = _check_rights(group, rights, actor)
+    holder = _check_holder(group, user, holder_group)
+    for right in rights:
+        remove_perm(f"groups.{right}", holder, group)
+    audit_record(
+        action="group.rights_revoked",
+        organization=group.organization,
+        target=group,
+        before={"holder": str(holder), "holder_type": holder._meta.model_name, "rights": rights},
+        channel=channel,
+        actor=actor,
+    )
+
+
+# --- default groups (used by the organization services) ------------------------------------
+
+
+def default_groups_create(organization: Organization, *, actor) -> tuple[Group, Group]:
+    """The Administrators and Users groups every organization is born with."""
+    created = []
+    for kind in (Group.Kind.ADMINISTRATORS, Group.Kind.USERS):
+        group = _group_insert(
+            organization=organization,
+            display_name=default_group_name(organization, kind),
+            description=(
+                f"Administrators of {organization}. Cannot be removed."
+                if kind == Group.Kind.ADMINISTRATORS
+                else f"Every user of {organization}, administrators included."
+            ),
+            slug=kind.value,
+            kind=kind,
+            actor=actor,
+        )
+        _link_permission_set(group, permission_set_by_key(DEFAULT_GROUP_PERMISSION_SET[kind]), actor)
+        created.append(group)
+    return created[0], created[1]
+
+
+def default_group_name(organization: Organization, kind) -> str:
+    return clean_name(f"{organization.name} {DEFAULT_GROUP_SUFFIX[kind]}")
+
+
+def default_group(organization: Organization, kind) -> Group:
+    return Group.objects.select_related("organization").get(organization=organization, kind=kind)
