@@ -1,0 +1,81 @@
+"""Personas and the organization they live in. Each fixture is built with the services."""
+
+import pytest
+
+from accounts import services as account_services
+from groups import services as group_services
+from groups.models import Group
+
+from .factories import UserFactory
+
+
+def make_member(organization, *, admin=False, **fields):
+    user = UserFactory(**fields)
+    account_services.organization_user_add(
+        organization=organization, user=user, admin=admin, actor=None
+    )
+    return user
+
+
+@pytest.fixture
+def organization(db):
+    """Acme, with its two default groups."""
+    return account_services.organization_create(name="Acme", actor=None)
+
+
+@pytest.fixture
+def other_organization(db):
+    """Globex: another tenant, whose people must never see Acme's objects."""
+    return account_services.organization_create(name="Globex", actor=None)
+
+
+@pytest.fixture
+def org_admin(organization):
+    # Ann Lee: a member of Acme Administrators.
+    return make_member(organization, admin=True, first_name="Ann", last_name="Lee")
+
+
+@pytest.fixture
+def org_member(organization):
+    # Bo Chen: a plain member of Acme (only in Acme Users).
+    return make_member(organization, first_name="Bo", last_name="Chen")
+
+
+@pytest.fixture
+def group(organization, org_admin):
+    """Editors: a custom group of Acme, created by Ann."""
+    return group_services.group_create(
+        organization=organization,
+        display_name="Editors",
+        description="Edits things",
+        actor=org_admin,
+    )
+
+
+@pytest.fixture
+def group_manager(organization, group, org_admin):
+    # Cy Diaz: a member of Acme holding every right on Editors, and nothing organization-wide.
+    user = make_member(organization, first_name="Cy", last_name="Diaz")
+    group_services.group_rights_grant(
+        group=group,
+        user=user,
+        rights=["view_group", "change_group", "delete_group", "manage_members"],
+        actor=org_admin,
+    )
+    return user
+
+
+@pytest.fixture
+def outsider(other_organization):
+    # Olga Ode: an administrator of Globex, a stranger to Acme.
+    return make_member(other_organization, admin=True, first_name="Olga", last_name="Ode")
+
+
+@pytest.fixture
+def administrators(organization):
+    return group_services.default_group(organization, Group.Kind.ADMINISTRATORS)
+
+
+@pytest.fixture
+def users_group(organization):
+    return group_services.default_group(organization, Group.Kind.USERS)
