@@ -1,0 +1,365 @@
+"""Django admin for operators. Every write goes through the services, so the admin obeys the
+same rules as the Admin Center: no deleting default groups, no removing the last
+administrator, all-or-nothing member adds, one audit event per change."""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.models import Group as AuthGroup
+from django.db.models import Count
+from guardian.admin import GuardedModelAdmin
+
+from accounts.audit import Channel
+
+from . import services
+from .admin_forms import MembershipForm, MembershipFormSet
+from .models import Group, GroupPermissionSet, Membership, PermissionSet
+
+admin.site.unregister(AuthGroup)
+
+
+class ServiceFormSetMixin:
+    """Inline formsets that know how to save themselves through the services."""
+
+    def save_formset(self, request, form, formset, change):
+        if hasattr(formset, "save_through_services"):
+            formset.save_through_services(actor=request.user, channel=Channel.ADMIN)
+            # The admin's change message reads these; the audit trail has the details.
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        else:
+            super().save_formset(request, form, formset, change)
+
+
+class GroupMembershipInline(admin.TabularInline):
+    model = Membership
+    fk_name = "group"
+    form = MembershipForm
+    formset = MembershipFormSet
+    fields = ["user", "expires_at", "added_at", "added_by"]
+    readonly_fields = ["added_at", "added_by"]
+    autocomplete_fields = ["user"]
+    extra = 1
+    verbose_name = "member"
+    verbose_name_plural = "members"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user", "added_by")
+
+
+class GroupPermissionSetForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["permission_set"].disabled = True
+
+
+class GroupPermissionSetFormSet(forms.models.BaseInlineFormSet):
+    def changes(self):
+        adds, removes = [], []
+        for form in self.forms:
+            if not getattr(form, "cleaned_data", None):
+                continue
+            deleting = self.can_delete and self._should_delete_form(form)
+            if form.instance.pk and deleting:
+                removes.append(form.instance.permission_set)
+            elif not form.instance.pk and not deleting:
+                adds.append(form.cleaned_data["permission_set"])
+        return adds, removes
+
+    def clean(self):
+        super().clean()
+        group = self.instance
+        adds, _ = self.changes()
+        for permission_set in adds:
+            if permission_set.organization_id not in (None, group.organization_id):
+                raise forms.ValidationError(f"“{permission_set}” belongs to another organization.")
+
+    def save_through_services(self, *, actor, channel):
+        adds, removes = self.changes()
+        for permission_set in removes:
+            services.group_permission_set_remove(
+                group=self.instance, permission_set=permission_set, channel=channel, actor=actor
+            )
+        for permission_set in adds:
+            services.group_permission_set_add(
+                group=self.instance, permission_set=permission_set, channel=channel, actor=actor
+            )
+
+
+class GroupPermissionSetInline(admin.TabularInline):
+    model = GroupPermissionSet
+    form = GroupPermissionSetForm
+    formset = GroupPermissionSetFormSet
+    fields = ["permission_set", "assigned_at", "assigned_by"]
+    readonly_fields = ["assigned_at", "assigned_by"]
+    extra = 0
+    verbose_name = "permission set"
+    verbose_name_plural = "permission sets (on the organization)"
+
+    def _editable(self, obj):
+        return obj is not None and not obj.is_default
+
+    def has_add_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_delete_permission(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "permission_set":
+            group = getattr(request, "_admin_group", None)
+            queryset = PermissionSet.objects.all()
+            if group is not None:
+                queryset = queryset.filter(organization__in=[group.organization_id]) | (
+                    queryset.filter(organization=None)
+                )
+            kwargs["queryset"] = queryset
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class GroupAdminForm(forms.ModelForm):
+    class Meta:
+        model = Group
+        fields = ["organization", "display_name", "slug", "description"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "slug" in self.fields:
+            self.fields["slug"].required = False
+            self.fields["slug"].help_text = "Generated from the name when left empty."
+
+    def validate_unique(self):
+        # clean() applies the services' rules, uniqueness case-insensitively included.
+        pass
+
+    def clean(self):
+        data = super().clean()
+        group = self.instance if self.instance.pk else None
+        organization = group.organization if group else data.get("organization")
+        if organization is None:
+            return data
+        try:
+            services.group_validate(
+                organization=organization,
+                display_name=data.get("display_name", group.display_name if group else ""),
+                description=data.get("description", ""),
+                slug=data.get("slug") or None,
+                group=group,
+            )
+        except forms.ValidationError as error:
+            self.add_error(None, error)
+        return data
+
+
+@admin.register(Group)
+class GroupAdmin(ServiceFormSetMixin, GuardedModelAdmin):
+    form = GroupAdminForm
+    list_display = ["display_name", "organization", "kind", "member_count", "protected"]
+    list_filter = ["kind", "organization"]
+    search_fields = ["display_name", "slug", "description", "organization__name"]
+    list_select_related = ["organization"]
+    readonly_fields = ["public_id", "kind", "created_at", "created_by", "updated_at", "updated_by"]
+    inlines = [GroupPermissionSetInline, GroupMembershipInline]
+    ordering = ["organization__name", "kind", "display_name"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(member_count=Count("user", distinct=True))
+
+    @admin.display(description="members", ordering="member_count")
+    def member_count(self, obj):
+        return obj.member_count
+
+    @admin.display(description="protected", boolean=True)
+    def protected(self, obj):
+        return obj.is_protected
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            fields.append("organization")
+            if obj.is_default:
+                fields += ["display_name", "slug"]
+        return fields
+
+    def get_inline_instances(self, request, obj=None):
+        # Members and permission sets are added once the group exists.
+        request._admin_group = obj
+        return super().get_inline_instances(request, obj) if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            services.group_update(
+                group=obj,
+                **{
+                    field: data[field]
+                    for field in ("display_name", "slug", "description")
+                    if field in data and field in form.changed_data
+                },
+                channel=Channel.ADMIN,
+                actor=request.user,
+            )
+            obj.refresh_from_db()
+            return
+        group = services.group_create(
+            organization=data["organization"],
+            display_name=data["display_name"],
+            description=data.get("description", ""),
+            slug=data.get("slug") or None,
+            channel=Channel.ADMIN,
+            actor=request.user,
+        )
+        obj.pk = obj.group_ptr_id = group.pk
+        obj.refresh_from_db()
+        obj._state.adding = False
+
+    def save_related(self, request, form, formsets, change):
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_default:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        defaults = [
+            f"{obj} is a default group of {obj.organization}: default groups cannot be deleted"
+            for obj in objs
+            if obj.is_default
+        ]
+        if defaults:
+            # has_delete_permission() refuses default groups; say why instead of "no permission".
+            perms_needed = set(perms_needed) - {Group._meta.verbose_name}
+        return deleted, counts, perms_needed, list(protected) + defaults
+
+    def delete_model(self, request, obj):
+        services.group_delete(group=obj, channel=Channel.ADMIN, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for group in queryset.select_related("organization"):
+            services.group_delete(group=group, channel=Channel.ADMIN, actor=request.user)
+
+
+class PermissionSetAdminForm(forms.ModelForm):
+    class Meta:
+        model = PermissionSet
+        fields = ["organization", "name", "description", "permissions"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "organization" in self.fields:
+            self.fields["organization"].required = True
+        if "permissions" in self.fields:
+            self.fields["permissions"].queryset = services.capabilities()
+
+    def validate_unique(self):
+        # clean() applies the services' rules, uniqueness case-insensitively included.
+        pass
+
+    def clean(self):
+        data = super().clean()
+        organization = self.instance.organization if self.instance.pk else data.get("organization")
+        try:
+            services.permission_set_validate(
+                organization=organization,
+                name=data.get("name", ""),
+                description=data.get("description", ""),
+                permission_set=self.instance if self.instance.pk else None,
+            )
+        except forms.ValidationError as error:
+            self.add_error(None, error)
+        return data
+
+
+@admin.register(PermissionSet)
+class PermissionSetAdmin(admin.ModelAdmin):
+    form = PermissionSetAdminForm
+    list_display = ["name", "organization", "protected", "capability_count", "holder_count"]
+    list_filter = ["protected", "organization"]
+    search_fields = ["name", "description"]
+    list_select_related = ["organization"]
+    filter_horizontal = ["permissions"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                capability_count=Count("permissions", distinct=True),
+                holder_count=Count("group_links", distinct=True),
+            )
+        )
+
+    @admin.display(description="capabilities", ordering="capability_count")
+    def capability_count(self, obj):
+        return obj.capability_count
+
+    @admin.display(description="held by groups", ordering="holder_count")
+    def holder_count(self, obj):
+        return obj.holder_count
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["organization"] if obj is not None else []
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.protected:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.protected:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        protected = list(protected) + [
+            f"{obj} is a default permission set and cannot be deleted"
+            for obj in objs
+            if obj.protected
+        ]
+        return deleted, counts, perms_needed, protected
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            services.permission_set_update(
+                permission_set=obj,
+                name=data["name"],
+                description=data.get("description", ""),
+                permissions=list(data.get("permissions", [])),
+                channel=Channel.ADMIN,
+                actor=request.user,
+            )
+        else:
+            created = services.permission_set_create(
+                organization=data["organization"],
+                name=data["name"],
+                description=data.get("description", ""),
+                permissions=list(data.get("permissions", [])),
+                channel=Channel.ADMIN,
+                actor=request.user,
+            )
+            obj.pk = created.pk
+            obj._state.adding = False
+        obj.refresh_from_db()
+
+    def save_related(self, request, form, formsets, change):
+        # The service has set the capabilities already.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def delete_model(self, request, obj):
+        services.permission_set_delete(
+            permission_set=obj, channel=Channel.ADMIN, actor=request.user
+        )
+
+    def delete_queryset(self, request, queryset):
+        for permission_set in queryset:
+            services.permission_set_delete(
+                permission_set=permission_set, channel=Channel.ADMIN, actor=request.user
+            )

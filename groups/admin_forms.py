@@ -1,0 +1,86 @@
+"""Django admin formsets whose writes go through the services.
+
+Membership rows are edited inline (on a group and on a user). The formset validates with the
+same rules the services enforce, so a refusal shows as a form error, and saving calls
+``membership_add`` / ``membership_remove`` so the admin writes audit events like every channel.
+"""
+
+from collections import defaultdict
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+
+from . import services
+from .models import Group
+
+
+def _group_of(membership) -> Group:
+    return Group.objects.select_related("organization").get(pk=membership.group_id)
+
+
+class MembershipForm(forms.ModelForm):
+    """An existing membership can be removed, not rewritten: its user, group and expiry are
+    fixed once it exists."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            for name in ("user", "group", "expires_at"):
+                if name in self.fields:
+                    self.fields[name].disabled = True
+
+
+class MembershipFormSet(BaseInlineFormSet):
+    def changes(self):
+        """``(adds, removes)``: ``{(group, expires_at): [users]}`` and ``{group: [users]}``."""
+        adds, removes = defaultdict(list), defaultdict(list)
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or not form.cleaned_data:
+                continue
+            membership = form.instance
+            if membership.pk:
+                if self.can_delete and self._should_delete_form(form):
+                    removes[_group_of(membership)].append(membership.user)
+                continue
+            if self._should_delete_form(form):
+                continue
+            group = form.cleaned_data.get("group") or self.instance
+            if not isinstance(group, Group):
+                group = _group_of(membership)
+            user = form.cleaned_data.get("user") or self.instance
+            adds[(group, form.cleaned_data.get("expires_at"))].append(user)
+        return adds, removes
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        adds, removes = self.changes()
+        problems = []
+        for group in {group for group, _ in adds} | set(removes):
+            try:
+                services.check_members_editable(group)
+            except ValidationError as error:
+                problems.extend(error.messages)
+        for (group, _), users in adds.items():
+            try:
+                services.validate_addable(group, users)
+            except ValidationError as error:
+                problems.extend(error.messages)
+        for group, users in removes.items():
+            try:
+                services.validate_removable(group, users)
+            except ValidationError as error:
+                problems.extend(error.messages)
+        if problems:
+            raise ValidationError(problems)
+
+    def save_through_services(self, *, actor, channel):
+        adds, removes = self.changes()
+        for group, users in removes.items():
+            services.membership_remove(group=group, users=users, channel=channel, actor=actor)
+        for (group, expires_at), users in adds.items():
+            services.membership_add(
+                group=group, users=users, expires_at=expires_at, channel=channel, actor=actor
+            )

@@ -1,0 +1,142 @@
+"""Organizations, users and the audit trail in the Django admin, written through the services."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import AuditEvent, Organization, User
+from groups.models import Group, Membership
+from tests.admin_helpers import form_data
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def operator(db):
+    # Otto Op: a superuser who runs the installation from the Django admin.
+    return UserFactory(first_name="Otto", last_name="Op", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def admin_client(client, operator):
+    client.force_login(operator)
+    return client
+
+
+def post_change_form(client, obj, **changes):
+    url = reverse(f"admin:accounts_{obj._meta.model_name}_change", args=[obj.pk])
+    data = form_data(client.get(url).content.decode(), f"{obj._meta.model_name}_form")
+    data.update(changes)
+    return client.post(url, data)
+
+
+def test_add_organization_creates_its_default_groups(admin_client, operator):
+    response = admin_client.post(
+        reverse("admin:accounts_organization_add"), {"name": "Initech", "slug": "initech"}
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    organization = Organization.objects.get(slug="initech")
+    assert sorted(organization.groups.values_list("display_name", "kind")) == [
+        ("Initech Administrators", "administrators"),
+        ("Initech Users", "users"),
+    ]
+    event = AuditEvent.objects.get(action="organization.created")
+    assert (event.channel, event.actor) == ("admin", operator)
+
+
+def test_rename_organization_renames_its_default_groups(admin_client, organization):
+    response = post_change_form(admin_client, organization, name="Acme Corp")
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert sorted(organization.groups.values_list("display_name", flat=True)) == [
+        "Acme Corp Administrators",
+        "Acme Corp Users",
+    ]
+
+
+def test_organizations_cannot_be_deleted_from_the_admin(admin_client, organization):
+    url = reverse("admin:accounts_organization_delete", args=[organization.pk])
+    assert admin_client.post(url, {"post": "yes"}).status_code == 403
+    assert Organization.objects.filter(pk=organization.pk).exists()
+
+
+def test_add_user_goes_through_the_service(admin_client, operator):
+    response = admin_client.post(
+        reverse("admin:accounts_user_add"),
+        {
+            "email": "  Dee.Park@Example.com ",
+            "first_name": "Dee",
+            "last_name": "Park",
+            "usable_password": "true",
+            "password1": "a-long-pass-phrase-42",
+            "password2": "a-long-pass-phrase-42",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    user = User.objects.get(email="dee.park@example.com")
+    assert user.check_password("a-long-pass-phrase-42")
+    assert AuditEvent.objects.get(action="user.created").channel == "admin"
+
+
+def test_add_user_with_an_existing_email_in_other_case_is_refused(admin_client, org_member):
+    response = admin_client.post(
+        reverse("admin:accounts_user_add"),
+        {"email": org_member.email.upper(), "usable_password": "false"},
+    )
+    assert response.status_code == 200
+    assert "already exists" in response.content.decode()
+    assert User.objects.filter(email__iexact=org_member.email).count() == 1
+
+
+def test_deactivating_the_last_administrator_is_refused(admin_client, org_admin):
+    data_changes = {"is_active": ""}
+    url = reverse("admin:accounts_user_change", args=[org_admin.pk])
+    data = form_data(admin_client.get(url).content.decode(), "user_form")
+    data.pop("is_active", None)
+    response = admin_client.post(url, data)
+    assert response.status_code == 200, data_changes
+    assert "last administrator" in response.content.decode()
+    org_admin.refresh_from_db()
+    assert org_admin.is_active
+
+
+def test_user_inline_adds_a_group_membership(admin_client, org_member, group):
+    response = post_change_form(
+        admin_client,
+        org_member,
+        **{"memberships-TOTAL_FORMS": "2", "memberships-1-group": str(group.pk)},
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert Membership.objects.filter(user=org_member, group=group).exists()
+
+
+def test_user_inline_cannot_join_a_group_of_another_organization(
+    admin_client, org_member, outsider, other_organization
+):
+    foreign = Group.objects.get(organization=other_organization, kind="administrators")
+    response = post_change_form(
+        admin_client,
+        org_member,
+        **{"memberships-TOTAL_FORMS": "2", "memberships-1-group": str(foreign.pk)},
+    )
+    assert response.status_code == 200
+    assert "nothing was added" in response.content.decode()
+    assert not Membership.objects.filter(user=org_member, group=foreign).exists()
+
+
+def test_audit_events_are_read_only_in_the_admin(admin_client, organization):
+    event = AuditEvent.objects.get(action="organization.created")
+    change = reverse("admin:accounts_auditevent_change", args=[event.pk])
+    assert admin_client.get(change).status_code == 200
+    assert admin_client.post(change, {"action": "tampered"}).status_code == 403
+    delete = reverse("admin:accounts_auditevent_delete", args=[event.pk])
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 403
+    assert admin_client.get(reverse("admin:accounts_auditevent_add")).status_code == 403
+    event.refresh_from_db()
+    assert event.action == "organization.created"
+
+
+def test_every_admin_changelist_renders(admin_client, organization, org_admin, group):
+    for name in ("organization", "user", "auditevent"):
+        assert admin_client.get(reverse(f"admin:accounts_{name}_changelist")).status_code == 200
+    for name in ("group", "permissionset"):
+        assert admin_client.get(reverse(f"admin:groups_{name}_changelist")).status_code == 200
+    search = admin_client.get(reverse("admin:accounts_user_changelist"), {"q": "Lee"})
+    assert org_admin.email in search.content.decode()
