@@ -165,7 +165,9 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["organization", "-created_at"], name="accounts_audit_org_time_idx"),
+            models.Index(
+                fields=["organization", "-created_at"], name="accounts_audit_org_time_idx"
+            ),
         ]
 
     def __str__(self):

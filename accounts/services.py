@@ -139,7 +139,11 @@ def user_create(
         value = " ".join(str(value or "").split())
         if len(value) > PERSON_NAME_MAX_LENGTH:
             raise ValidationError({field: f"{label} can be at most 150 characters."})
-        names[field] = clean_name(value, field=field, label=label) if value else ""
+        names[field] = (
+            clean_name(value, field=field, label=label, max_length=PERSON_NAME_MAX_LENGTH)
+            if value
+            else ""
+        )
     user = User(email=email, **names)
     if password:
         try:
@@ -195,7 +199,9 @@ def organization_user_remove(
     left = []
     for group in groups.order_by("kind", "display_name"):
         left.extend([group] * len(_membership_delete(group, [user], channel=channel, actor=actor)))
-    GroupUserObjectPermission.objects.filter(user=user, content_object__organization=organization).delete()
+    GroupUserObjectPermission.objects.filter(
+        user=user, content_object__organization=organization
+    ).delete()
     OrganizationUserObjectPermission.objects.filter(user=user, content_object=organization).delete()
     return left
 
@@ -218,10 +224,7 @@ def user_set_active(*, user, active: bool, channel: str = Channel.SYSTEM, actor)
     if user.is_active == active:
         return user
     if not active:
-        for organization in organizations:
-            validate_removable(
-                _lock(default_group(organization, Group.Kind.ADMINISTRATORS)), [user]
-            )
+        user_deactivation_validate(user, lock=True)
     user.is_active = active
     user.save(update_fields=["is_active"])
     for organization in organizations or [None]:
@@ -237,9 +240,72 @@ def user_set_active(*, user, active: bool, channel: str = Channel.SYSTEM, actor)
     return user
 
 
+def user_deactivation_validate(user, *, lock: bool = False) -> None:
+    """Refuse to deactivate the last active administrator of any organization."""
+    for organization in _organizations_of(user):
+        administrators = default_group(organization, Group.Kind.ADMINISTRATORS)
+        validate_removable(_lock(administrators) if lock else administrators, [user])
+
+
 def is_organization_admin(user, organization: Organization) -> bool:
     return Membership.objects.filter(
         user=user,
         group__group__organization=organization,
         group__group__kind=Group.Kind.ADMINISTRATORS,
     ).exists()
+
+
+@transaction.atomic
+def user_update(*, user, channel: str = Channel.SYSTEM, actor, **fields):
+    """Change a user's email, names or operator flags (the flags: operators only)."""
+    allowed = {"email", "first_name", "last_name", "is_staff", "is_superuser"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValidationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
+    operator = actor is None or (actor.is_active and actor.is_superuser)
+    if not operator:
+        if {"is_staff", "is_superuser"} & set(fields):
+            raise PermissionDenied("Only operators can change operator flags.")
+        organizations = list(_organizations_of(user))
+        if not organizations:
+            raise PermissionDenied("Only operators can change users outside any organization.")
+        for organization in organizations:
+            access.require(actor, "manage_users", organization)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    before, after = {}, {}
+    for field, value in fields.items():
+        if field == "email":
+            value = (value or "").strip().lower()
+            try:
+                validate_email(value)
+            except ValidationError as error:
+                raise ValidationError(
+                    {"email": f"“{value}” is not a valid email address."}
+                ) from error
+            if User.objects.filter(email__iexact=value).exclude(pk=user.pk).exists():
+                raise ValidationError({"email": f"A user with the email {value} already exists."})
+        elif field in ("first_name", "last_name"):
+            value = " ".join(str(value or "").split())
+            if len(value) > PERSON_NAME_MAX_LENGTH:
+                raise ValidationError({field: "Names can be at most 150 characters."})
+            value = clean_name(value, field=field, label="Name") if value else ""
+        else:
+            value = bool(value)
+        if getattr(user, field) != value:
+            before[field], after[field] = getattr(user, field), value
+            setattr(user, field, value)
+    if not after:
+        return user
+    _save_unique(user, {"email": "A user with this email already exists."})
+    organizations = list(_organizations_of(user)) or [None]
+    for organization in organizations:
+        audit_record(
+            action="user.updated",
+            organization=organization,
+            target=user,
+            before=before,
+            after=after,
+            channel=channel,
+            actor=actor,
+        )
+    return user

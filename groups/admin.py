@@ -42,7 +42,7 @@ class GroupMembershipInline(admin.TabularInline):
     verbose_name_plural = "members"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("user", "added_by")
+        return super().get_queryset(request).select_related("user", "added_by", "group__group")
 
 
 class GroupPermissionSetForm(forms.ModelForm):

@@ -60,7 +60,9 @@ class Group(AuthGroup):
             models.UniqueConstraint(
                 "organization", Lower("display_name"), name="groups_group_name_ci_unique"
             ),
-            models.UniqueConstraint(fields=["organization", "slug"], name="groups_group_slug_unique"),
+            models.UniqueConstraint(
+                fields=["organization", "slug"], name="groups_group_slug_unique"
+            ),
             models.UniqueConstraint(
                 fields=["organization", "kind"],
                 condition=~Q(kind="custom"),
@@ -111,7 +113,8 @@ class Membership(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.user} in {self.group_id}"
+        # auth.Group's child row (``.group``) carries the name people know.
+        return f"{self.user} in {getattr(self.group, 'group', self.group)}"
 
 
 class PermissionSet(models.Model):

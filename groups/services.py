@@ -24,7 +24,9 @@ from .models import (
     DESCRIPTION_MAX_LENGTH,
     NAME_MAX_LENGTH,
     Group,
+    GroupGroupObjectPermission,
     GroupPermissionSet,
+    GroupUserObjectPermission,
     Membership,
     PermissionSet,
 )
@@ -36,23 +38,29 @@ DEFAULT_GROUP_PERMISSION_SET = {
     Group.Kind.ADMINISTRATORS: "administrator",
     Group.Kind.USERS: "full-access",
 }
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 and C1 control characters, except tab, line feed and carriage return.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 # --- cleaning -----------------------------------------------------------------------------
 
 
-def clean_name(value, *, field: str = "display_name", label: str = "Name") -> str:
+def clean_name(
+    value, *, field: str = "display_name", label: str = "Name", max_length: int = NAME_MAX_LENGTH
+) -> str:
     """Names are trimmed, 1–100 characters, any script; never control characters."""
-    value = unicodedata.normalize("NFC", " ".join(str(value or "").split()))
-    if not value:
-        raise ValidationError({field: f"{label} is required."})
-    if len(value) > NAME_MAX_LENGTH:
-        raise ValidationError(
-            {field: f"{label} can be at most {NAME_MAX_LENGTH} characters (it has {len(value)})."}
-        )
+    value = str(value or "")
+    # Checked before collapsing whitespace: str.split() also splits on \x1c-\x1f and \x85,
+    # which would otherwise turn those control characters into spaces silently.
     if _CONTROL.search(value):
         raise ValidationError({field: f"{label} cannot contain control characters."})
+    value = unicodedata.normalize("NFC", " ".join(value.split()))
+    if not value:
+        raise ValidationError({field: f"{label} is required."})
+    if len(value) > max_length:
+        raise ValidationError(
+            {field: f"{label} can be at most {max_length} characters (it has {len(value)})."}
+        )
     return value
 
 
@@ -167,9 +175,7 @@ def group_create(
 
 def _group_insert(*, organization, display_name, description, slug, kind, actor) -> Group:
     _check_name_free(organization, display_name)
-    slug = (
-        _clean_slug(organization, slug) if slug else _generate_slug(organization, display_name)
-    )
+    slug = _clean_slug(organization, slug) if slug else _generate_slug(organization, display_name)
     group = Group(
         name=_auth_name(organization, slug),
         organization=organization,
@@ -300,12 +306,12 @@ def validate_removable(group: Group, users) -> None:
     if group.kind != Group.Kind.ADMINISTRATORS:
         return
     leaving = {user.pk for user in users}
-    remaining = (
-        Membership.objects.filter(group=group, user__is_active=True)
-        .exclude(user__in=leaving)
-        .exists()
-    )
-    if not remaining:
+    active = Membership.objects.filter(group=group, user__is_active=True)
+    # Only an operation that takes away an active administrator can leave none: a group that
+    # already has no active member (a new organization) does not block unrelated removals.
+    if not active.filter(user__in=leaving).exists():
+        return
+    if not active.exclude(user__in=leaving).exists():
         raise ValidationError(
             {
                 "users": f"“{group}” must keep at least one active member: this operation "
@@ -340,7 +346,10 @@ def _membership_insert(group, users, *, expires_at=None, channel, actor) -> list
             continue
         added.append(user)
     Membership.objects.bulk_create(
-        [Membership(group=group, user=user, added_by=actor, expires_at=expires_at) for user in added]
+        [
+            Membership(group=group, user=user, added_by=actor, expires_at=expires_at)
+            for user in added
+        ]
     )
     for user in added:
         _membership_audit(
@@ -432,9 +441,7 @@ def _clean_permissions(permissions) -> list:
 
 def _check_set_name_free(organization, name, *, exclude_pk=None):
     clash = PermissionSet.objects.filter(name__iexact=name).exclude(pk=exclude_pk)
-    if clash.filter(organization=organization).exists() or clash.filter(
-        organization=None
-    ).exists():
+    if clash.filter(organization=organization).exists() or clash.filter(organization=None).exists():
         raise ValidationError({"name": f"A permission set named “{name}” already exists."})
 
 
@@ -478,7 +485,9 @@ def permission_set_create(
 
 def _check_set_editable(permission_set: PermissionSet, verb: str) -> None:
     if permission_set.protected:
-        raise ValidationError(f"“{permission_set}” is a default permission set: it cannot be {verb}.")
+        raise ValidationError(
+            f"“{permission_set}” is a default permission set: it cannot be {verb}."
+        )
 
 
 @transaction.atomic
@@ -667,6 +676,16 @@ def _check_holder(group, user, holder_group) -> object:
     return user if user is not None else holder_group
 
 
+def _direct_rights(holder, group: Group) -> set[str]:
+    """The rights ``holder`` (a user or a group) was given on ``group`` itself."""
+    # Read guardian's rows directly: its shortcuts see nothing for a deactivated user.
+    if isinstance(holder, Group):
+        rows = GroupGroupObjectPermission.objects.filter(group_id=holder.pk, content_object=group)
+    else:
+        rows = GroupUserObjectPermission.objects.filter(user=holder, content_object=group)
+    return set(rows.values_list("permission__codename", flat=True))
+
+
 @transaction.atomic
 def group_rights_grant(
     *,
@@ -681,6 +700,10 @@ def group_rights_grant(
     group = _lock(group)
     rights = _check_rights(group, rights, actor)
     holder = _check_holder(group, user, holder_group)
+    # Rights already held are left as they are: no change, no audit event.
+    rights = [right for right in rights if right not in _direct_rights(holder, group)]
+    if not rights:
+        return
     for right in rights:
         assign_perm(f"groups.{right}", holder, group)
     audit_record(
@@ -706,6 +729,9 @@ def group_rights_revoke(
     group = _lock(group)
     rights = _check_rights(group, rights, actor)
     holder = _check_holder(group, user, holder_group)
+    rights = [right for right in rights if right in _direct_rights(holder, group)]
+    if not rights:
+        return
     for right in rights:
         remove_perm(f"groups.{right}", holder, group)
     audit_record(
@@ -737,7 +763,9 @@ def default_groups_create(organization: Organization, *, actor) -> tuple[Group, 
             kind=kind,
             actor=actor,
         )
-        _link_permission_set(group, permission_set_by_key(DEFAULT_GROUP_PERMISSION_SET[kind]), actor)
+        _link_permission_set(
+            group, permission_set_by_key(DEFAULT_GROUP_PERMISSION_SET[kind]), actor
+        )
         created.append(group)
     return created[0], created[1]
 
@@ -748,3 +776,69 @@ def default_group_name(organization: Organization, kind) -> str:
 
 def default_group(organization: Organization, kind) -> Group:
     return Group.objects.select_related("organization").get(organization=organization, kind=kind)
+
+
+# --- validation for forms that want the services' verdict before saving --------------------
+
+
+def _collect(errors: dict, check, *args, **kwargs):
+    try:
+        return check(*args, **kwargs)
+    except ValidationError as error:
+        for field, messages in error.update_error_dict({}).items():
+            errors.setdefault(field, []).extend(messages)
+        return None
+
+
+def group_validate(
+    *, organization, display_name, description="", slug=None, group: Group | None = None
+) -> None:
+    """Raise the ValidationError ``group_create`` (``group=None``) or ``group_update`` would
+    raise for these values, every field's problem at once."""
+    errors: dict = {}
+    name = _collect(errors, clean_name, display_name)
+    _collect(errors, clean_description, description)
+    exclude = group.pk if group else None
+    if group is not None and group.is_default:
+        if name is not None and name != group.display_name:
+            errors.setdefault("display_name", []).append(
+                "A default group is named after its organization; rename the organization instead."
+            )
+        if slug and slug != group.slug:
+            errors.setdefault("slug", []).append("The slug of a default group cannot change.")
+    else:
+        if name is not None:
+            _collect(errors, _check_name_free, organization, name, exclude_pk=exclude)
+        if slug and (group is None or slug != group.slug):
+            _collect(errors, _clean_slug, organization, slug, exclude_pk=exclude)
+    if errors:
+        raise ValidationError(errors)
+
+
+def permission_set_validate(
+    *, organization, name, description="", permission_set: PermissionSet | None = None
+) -> None:
+    """Raise the ValidationError creating or updating a permission set would raise."""
+    errors: dict = {}
+    if permission_set is not None and permission_set.protected:
+        raise ValidationError(
+            f"“{permission_set}” is a default permission set: it cannot be edited."
+        )
+    name = _collect(errors, clean_name, name, field="name")
+    _collect(errors, clean_description, description)
+    if name is not None:
+        _collect(
+            errors,
+            _check_set_name_free,
+            organization,
+            name,
+            exclude_pk=permission_set.pk if permission_set else None,
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+def check_members_editable(group: Group) -> None:
+    """The Users group's members are the organization's users: they change through the
+    organization, never directly."""
+    _check_members_editable(group, "add or remove")
