@@ -264,7 +264,10 @@ def test_demo_creates_acme_and_globex(db):
     ann = User.objects.get(email="ann.lee@acme.example")
     assert ann.display_name == "Ann Lee"
     assert ann.check_password("demo-password-2026")
-    assert ann.is_staff and not ann.is_superuser
+    assert not ann.is_staff and not ann.is_superuser
+    operator = User.objects.get(email="operator@example.com")
+    assert operator.is_staff and operator.is_superuser
+    assert operator.check_password("demo-password-2026")
     assert group_names(ann, acme) == {"Acme Administrators", "Acme Users"}
     acme_users = User.objects.filter(groups__group__organization=acme, groups__group__kind="users")
     assert 35 <= acme_users.count() <= 45
@@ -287,7 +290,7 @@ def test_demo_creates_acme_and_globex(db):
     globex = Organization.objects.get(slug="globex")
     assert User.objects.filter(groups__group__organization=globex).distinct().count() == 3
     assert not AuditEvent.objects.exclude(channel="system").exists()
-    assert "Log in at http://127.0.0.1:8000/admin/" in out
+    assert "Log in at http://127.0.0.1:8000/\n" in out
     assert "email:    ann.lee@acme.example" in out
     assert "password: demo-password-2026" in out
 

@@ -13,7 +13,8 @@ from groups.management.lookups import plural, writes
 from groups.models import Group
 
 PASSWORD = "demo-password-2026"
-LOGIN_URL = "http://127.0.0.1:8000/admin/"
+LOGIN_URL = "http://127.0.0.1:8000/"
+OPERATOR_EMAIL = "operator@example.com"
 ADMIN = ("Ann", "Lee")
 
 # Varied on purpose: three names share "joh" (the member search is tried with it), some
@@ -129,18 +130,13 @@ class Command(BaseCommand):
             self.join(globex, [globex_people[" ".join(GLOBEX_ADMIN)]], admin=True)
             self.join(globex, [*globex_people.values(), ann])
 
+            self.operator()
             if self.new_user_ids:
                 # One hash for every new demo user: hashing 40 passwords one by one would take
                 # seconds, and they all share the same published password anyway.
                 User = get_user_model()
                 User.objects.filter(pk__in=self.new_user_ids).update(
                     password=make_password(PASSWORD)
-                )
-            if ann.pk in self.new_user_ids:
-                # The Django admin's login form only lets staff in, and it is the login page
-                # until the Admin Center has its own.
-                account_services.user_update(
-                    user=ann, is_staff=True, channel=Channel.SYSTEM, actor=None
                 )
 
         if any(self.created.values()):
@@ -158,6 +154,27 @@ class Command(BaseCommand):
         self.stdout.write(f"Log in at {LOGIN_URL}")
         self.stdout.write(f"  email:    {ann.email}")
         self.stdout.write(f"  password: {PASSWORD}")
+        self.stdout.write(f"The Django admin (for operators) is at {LOGIN_URL}admin/")
+        self.stdout.write(f"  email:    {OPERATOR_EMAIL}")
+        self.stdout.write(f"  password: {PASSWORD}")
+
+    def operator(self) -> None:
+        """A superuser for the Django admin, outside any organization."""
+        User = get_user_model()
+        if User.objects.filter(email=OPERATOR_EMAIL).exists():
+            return
+        user = account_services.user_create(
+            email=OPERATOR_EMAIL,
+            first_name="Otto",
+            last_name="Operator",
+            channel=Channel.SYSTEM,
+            actor=None,
+        )
+        account_services.user_update(
+            user=user, is_staff=True, is_superuser=True, channel=Channel.SYSTEM, actor=None
+        )
+        self.new_user_ids.append(user.pk)
+        self.created["user"] += 1
 
     def organization(self, name, slug) -> Organization:
         organization = Organization.objects.filter(slug=slug).first()

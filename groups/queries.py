@@ -1,0 +1,122 @@
+"""Reads, shaped for the pages that show them (one query per list, whatever its length)."""
+
+import uuid
+
+from django.contrib.auth import get_user_model
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Value, When
+
+from accounts.models import Organization
+
+from . import access
+from .models import Group, GroupPermissionSet, Membership, PermissionSet
+
+User = get_user_model()
+SEARCH_MIN_LENGTH = 3
+SEARCH_LIMIT = 20
+
+# Default groups first (Administrators, Users), then custom groups by name.
+KIND_ORDER = Case(
+    When(kind=Group.Kind.ADMINISTRATORS, then=Value(0)),
+    When(kind=Group.Kind.USERS, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
+def organizations_of(user):
+    """The organizations the user belongs to (operators: every organization)."""
+    if user.is_superuser:
+        return Organization.objects.all()
+    return Organization.objects.filter(groups__kind=Group.Kind.USERS, groups__user=user).order_by(
+        "name"
+    )
+
+
+def groups_for_list(user, organization, search: str = ""):
+    """The groups the user may see, with their member counts, default groups first."""
+    groups = access.groups_visible_to(user, organization)
+    search = " ".join(search.split())
+    if search:
+        groups = groups.filter(display_name__icontains=search)
+    return groups.annotate(
+        member_count=Count("user", distinct=True), kind_order=KIND_ORDER
+    ).order_by("kind_order", "display_name", "pk")
+
+
+def group_members(group, search: str = ""):
+    """A group's memberships with the member and who added them."""
+    memberships = Membership.objects.filter(group_id=group.pk).select_related("user", "added_by")
+    for term in search.split():
+        memberships = memberships.filter(
+            Q(user__first_name__icontains=term)
+            | Q(user__last_name__icontains=term)
+            | Q(user__email__icontains=term)
+        )
+    return memberships.order_by("user__last_name", "user__first_name", "user__email", "pk")
+
+
+def member_count(group) -> int:
+    return Membership.objects.filter(group_id=group.pk).count()
+
+
+def users_search(organization, group, query: str):
+    """Users of ``organization`` whose first or last name contains every typed word, with
+    ``is_member`` telling whether they are already in ``group``. None under three characters:
+    no query is run at all."""
+    query = " ".join(query.split())
+    if len(query) < SEARCH_MIN_LENGTH:
+        return None
+    users = User.objects.filter(
+        is_active=True,
+        memberships__group__group__organization=organization,
+        memberships__group__group__kind=Group.Kind.USERS,
+    )
+    for term in query.split():
+        users = users.filter(Q(first_name__icontains=term) | Q(last_name__icontains=term))
+    in_group = Membership.objects.filter(group_id=group.pk, user=OuterRef("pk"))
+    return users.annotate(is_member=Exists(in_group)).order_by("last_name", "first_name", "email")[
+        :SEARCH_LIMIT
+    ]
+
+
+def users_by_public_ids(organization, public_ids):
+    """``(found, unknown)``: the organization's users with these public ids, and the ids that
+    name nobody in it."""
+    wanted = []
+    for value in public_ids:
+        value = str(value).strip()
+        if value and value not in wanted:
+            wanted.append(value)
+    valid = []
+    for value in wanted:
+        try:
+            valid.append(str(uuid.UUID(value)))
+        except ValueError:
+            continue
+    found = list(
+        User.objects.filter(
+            public_id__in=valid,
+            memberships__group__group__organization=organization,
+            memberships__group__group__kind=Group.Kind.USERS,
+        )
+    )
+    known = {str(user.public_id) for user in found}
+    return found, [value for value in wanted if value not in known]
+
+
+def group_permission_sets(group):
+    return (
+        GroupPermissionSet.objects.filter(group=group)
+        .select_related("permission_set", "assigned_by")
+        .order_by("permission_set__name")
+    )
+
+
+def permission_sets_available(group):
+    """Sets the group could be given: the defaults and its organization's own, not held yet."""
+    held = GroupPermissionSet.objects.filter(group=group, permission_set=OuterRef("pk"))
+    return (
+        PermissionSet.objects.filter(Q(organization=None) | Q(organization=group.organization_id))
+        .exclude(Exists(held))
+        .order_by("name")
+    )

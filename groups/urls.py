@@ -1,0 +1,31 @@
+from django.urls import path
+
+from . import views
+
+app_name = "groups"
+
+# Under /t/<org_slug>/portal/access-management/ (seed 001's path).
+urlpatterns = [
+    path("groups/", views.group_list, name="group_list"),
+    path("groups/new/", views.group_create, name="group_create"),
+    path("groups/<uuid:group_id>/", views.group_detail, name="group_detail"),
+    path("groups/<uuid:group_id>/permissions/", views.group_permissions, name="group_permissions"),
+    path("groups/<uuid:group_id>/settings/", views.group_settings, name="group_settings"),
+    path("groups/<uuid:group_id>/delete/", views.group_delete, name="group_delete"),
+    path("groups/<uuid:group_id>/members/add/", views.members_add, name="members_add"),
+    path(
+        "groups/<uuid:group_id>/members/<uuid:user_id>/remove/",
+        views.member_remove,
+        name="member_remove",
+    ),
+    path(
+        "groups/<uuid:group_id>/permissions/add/",
+        views.permission_set_add,
+        name="permission_set_add",
+    ),
+    path(
+        "groups/<uuid:group_id>/permissions/<uuid:set_id>/remove/",
+        views.permission_set_remove,
+        name="permission_set_remove",
+    ),
+]

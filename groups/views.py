@@ -1,0 +1,378 @@
+"""The Admin Center's group pages: the groups list and the Group Details panel beside it.
+
+Every view starts with one access call (404 when the object is not visible, 403 when the action
+is not allowed), renders the whole page on a normal request and the named partial on an htmx
+one, and sends writes through the services.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect, push_url, trigger_client_event
+
+from accounts.audit import Channel
+from adminsite.htmx import login_required_htmx, wants_partial
+
+from . import access, queries, services
+from .forms import DeleteGroupForm, GroupForm, PermissionSetChoiceForm
+from .models import Group
+
+GROUPS_PER_PAGE = 25
+MEMBERS_PER_PAGE = 25
+TEMPLATE = "groups/groups.html"
+
+
+def _messages_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+# --- rendering -----------------------------------------------------------------------------
+
+
+def _list_context(request, organization, *, search="", page=1):
+    groups = queries.groups_for_list(request.user, organization, search)
+    page_obj = Paginator(groups, GROUPS_PER_PAGE).get_page(page)
+    return {"groups_page": page_obj, "group_search": search}
+
+
+def _render(request, organization, context, *, partials=("group-panel",), status=200):
+    """The whole page, or for htmx the partial the request targets (first of ``partials``
+    by default)."""
+    checker = context.get("access") or access.Access(request.user)
+    context = {
+        "organization": organization,
+        "organizations": queries.organizations_of(request.user),
+        "can_create_group": checker.can("create_group", organization),
+        **context,
+    }
+    if wants_partial(request):
+        target = request.htmx.target
+        partial = target if target in partials else partials[0]
+        response = render(
+            request, f"{TEMPLATE}#{partial}", {**context, "partial": True}, status=status
+        )
+    else:
+        if "groups_page" not in context:
+            context.update(_list_context(request, organization))
+        response = render(request, TEMPLATE, context, status=status)
+    return response
+
+
+def _tab_url(group, tab="members"):
+    names = {
+        "members": "groups:group_detail",
+        "permissions": "groups:group_permissions",
+        "settings": "groups:group_settings",
+    }
+    return reverse(names[tab], args=[group.organization.slug, group.public_id])
+
+
+def _details(request, organization, group, tab, **extra):
+    """Context of the Group Details panel on ``tab``."""
+    checker = extra.pop("access", None) or access.Access(request.user)
+    rights = {
+        "change": checker.can("change", group),
+        "delete": checker.can("delete", group) and not group.is_default,
+        "manage_members": checker.can("manage_members", group) and group.kind != Group.Kind.USERS,
+        "manage_permission_sets": checker.can("manage_permission_sets", organization)
+        and not group.is_default,
+    }
+    context = {
+        "panel": "details",
+        "group": group,
+        "tab": tab,
+        "rights": rights,
+        "access": checker,
+        "member_count": queries.member_count(group),
+        "tab_urls": {
+            name: _tab_url(group, name) for name in ("members", "permissions", "settings")
+        },
+    }
+    if tab == "members":
+        search = request.GET.get("q", "") if request.method == "GET" else ""
+        members = queries.group_members(group, search)
+        context["members_page"] = Paginator(members, MEMBERS_PER_PAGE).get_page(
+            request.GET.get("page") if request.method == "GET" else 1
+        )
+        context["member_search"] = search
+    elif tab == "permissions":
+        context["permission_links"] = queries.group_permission_sets(group)
+        if rights["manage_permission_sets"]:
+            available = queries.permission_sets_available(group)
+            context["permission_set_form"] = extra.pop(
+                "permission_set_form", PermissionSetChoiceForm(queryset=available)
+            )
+    elif tab == "settings":
+        context["form"] = extra.pop(
+            "form",
+            GroupForm(
+                organization=organization,
+                group=group,
+                initial={"display_name": group.display_name, "description": group.description},
+            ),
+        )
+        context["delete_form"] = extra.pop("delete_form", DeleteGroupForm(group=group))
+    context.update(extra)
+    return context
+
+
+def _changed(response, *events):
+    for event in events:
+        trigger_client_event(response, event)
+    return response
+
+
+# --- the list ------------------------------------------------------------------------------
+
+
+@login_required_htmx
+@vary_on_headers("HX-Request", "HX-Target")
+def group_list(request, org_slug):
+    organization = access.organization_for_user(request.user, org_slug)
+    search = request.GET.get("q", "")
+    context = {
+        "panel": None,
+        **_list_context(request, organization, search=search, page=request.GET.get("page")),
+    }
+    return _render(request, organization, context, partials=("group-panel", "group-list"))
+
+
+@login_required_htmx
+@require_http_methods(["GET", "POST"])
+def group_create(request, org_slug):
+    organization = access.organization_for_user(request.user, org_slug)
+    access.require(request.user, "create_group", organization)
+    form = GroupForm(request.POST or None, organization=organization)
+    if request.method == "POST" and form.is_valid():
+        group = services.group_create(
+            organization=organization,
+            display_name=form.cleaned_data["display_name"],
+            description=form.cleaned_data["description"],
+            channel=Channel.UI,
+            actor=request.user,
+        )
+        messages.success(request, f"Created the group {group}. Add its members next.")
+        if not wants_partial(request):
+            return redirect(_tab_url(group))
+        group = Group.objects.select_related("organization").get(pk=group.pk)
+        response = _render(request, organization, _details(request, organization, group, "members"))
+        push_url(response, _tab_url(group))
+        return _changed(response, "group-changed")
+    return _render(request, organization, {"panel": "new", "form": form})
+
+
+# --- Group Details -------------------------------------------------------------------------
+
+
+@login_required_htmx
+@vary_on_headers("HX-Request", "HX-Target")
+def group_detail(request, org_slug, group_id):
+    """The Members tab (the panel's first)."""
+    organization = access.organization_for_user(request.user, org_slug)
+    group = access.group_for_user(request.user, organization, group_id)
+    context = _details(request, organization, group, "members")
+    return _render(request, organization, context, partials=("group-panel", "member-table"))
+
+
+@login_required_htmx
+@vary_on_headers("HX-Request")
+def group_permissions(request, org_slug, group_id):
+    organization = access.organization_for_user(request.user, org_slug)
+    group = access.group_for_user(request.user, organization, group_id)
+    return _render(request, organization, _details(request, organization, group, "permissions"))
+
+
+@login_required_htmx
+@vary_on_headers("HX-Request")
+@require_http_methods(["GET", "POST"])
+def group_settings(request, org_slug, group_id):
+    organization = access.organization_for_user(request.user, org_slug)
+    action = "change" if request.method == "POST" else "view"
+    group = access.group_for_user(request.user, organization, group_id, action)
+    if request.method == "GET":
+        return _render(request, organization, _details(request, organization, group, "settings"))
+    form = GroupForm(request.POST, organization=organization, group=group)
+    if form.is_valid():
+        fields = {"description": form.cleaned_data["description"]}
+        if not group.is_default:
+            fields["display_name"] = form.cleaned_data["display_name"]
+        before = group.display_name
+        group = services.group_update(group=group, **fields, channel=Channel.UI, actor=request.user)
+        renamed = f" (renamed from {before})" if group.display_name != before else ""
+        messages.success(request, f"Saved the changes to {group}{renamed}.")
+        if not wants_partial(request):
+            return redirect(_tab_url(group, "settings"))
+        response = _render(
+            request, organization, _details(request, organization, group, "settings")
+        )
+        return _changed(response, "group-changed")
+    context = _details(request, organization, group, "settings", form=form)
+    return _render(request, organization, context)
+
+
+@login_required_htmx
+@require_POST
+def group_delete(request, org_slug, group_id):
+    organization = access.organization_for_user(request.user, org_slug)
+    group = access.group_for_user(request.user, organization, group_id, "delete")
+    form = DeleteGroupForm(request.POST, group=group)
+    if group.is_default:
+        messages.error(request, f"{group} is a default group: default groups cannot be deleted.")
+        form = DeleteGroupForm(group=group)
+    elif form.is_valid():
+        name = group.display_name
+        services.group_delete(group=group, channel=Channel.UI, actor=request.user)
+        messages.success(request, f"Deleted the group {name}.")
+        url = reverse("groups:group_list", args=[organization.slug])
+        return HttpResponseClientRedirect(url) if wants_partial(request) else redirect(url)
+    context = _details(request, organization, group, "settings", delete_form=form)
+    return _render(request, organization, context)
+
+
+# --- members -------------------------------------------------------------------------------
+
+
+@login_required_htmx
+@vary_on_headers("HX-Request", "HX-Target")
+@require_http_methods(["GET", "POST"])
+def members_add(request, org_slug, group_id):
+    """The Add Members panel: search the organization's people (three characters at least),
+    pick several, add them all at once."""
+    organization = access.organization_for_user(request.user, org_slug)
+    group = access.group_for_user(request.user, organization, group_id, "manage_members")
+    if request.method == "POST":
+        picked = request.POST.getlist("users")
+        users, unknown = queries.users_by_public_ids(organization, picked)
+        error = None
+        if not picked:
+            error = "Pick at least one person to add."
+        elif unknown:
+            error = (
+                f"Nothing was added: {len(unknown)} of the people picked are not in {organization}."
+            )
+        else:
+            try:
+                added = services.membership_add(
+                    group=group, users=users, channel=Channel.UI, actor=request.user
+                )
+            except ValidationError as problem:
+                error = _messages_text(problem)
+        if error is None:
+            skipped = len(users) - len(added)
+            note = (
+                f" ({skipped} already a member)"
+                if skipped == 1
+                else (f" ({skipped} already members)" if skipped else "")
+            )
+            messages.success(
+                request,
+                f"Added {len(added)} member{'s' if len(added) != 1 else ''} to {group}{note}.",
+            )
+            if not wants_partial(request):
+                return redirect(_tab_url(group))
+            response = _render(
+                request, organization, _details(request, organization, group, "members")
+            )
+            push_url(response, _tab_url(group))
+            return _changed(response, "membership-changed")
+        messages.error(request, error)
+    query = request.GET.get("q", "") if request.method == "GET" else ""
+    context = {
+        "panel": "add-members",
+        "group": group,
+        "search": query,
+        "results": queries.users_search(organization, group, query),
+        "min_length": queries.SEARCH_MIN_LENGTH,
+        "member_count": queries.member_count(group),
+        "tab_urls": {"members": _tab_url(group)},
+    }
+    return _render(request, organization, context, partials=("group-panel", "search-results"))
+
+
+@login_required_htmx
+@require_http_methods(["GET", "POST"])
+def member_remove(request, org_slug, group_id, user_id):
+    """GET: a confirmation that names the person (for browsers without JavaScript);
+    POST: remove them."""
+    organization = access.organization_for_user(request.user, org_slug)
+    group = access.group_for_user(request.user, organization, group_id, "manage_members")
+    membership = queries.group_members(group).filter(user__public_id=user_id).first()
+    if membership is None:
+        messages.info(request, "That person is not a member of this group (any more).")
+        if not wants_partial(request):
+            return redirect(_tab_url(group))
+        return _render(request, organization, _details(request, organization, group, "members"))
+    person = membership.user
+    if request.method == "GET":
+        context = {"panel": "remove-member", "group": group, "person": person}
+        return _render(request, organization, context)
+    try:
+        services.membership_remove(
+            group=group, users=[person], channel=Channel.UI, actor=request.user
+        )
+    except ValidationError as problem:
+        messages.error(request, _messages_text(problem))
+    else:
+        messages.success(request, f"Removed {person} from {group}.")
+    if not wants_partial(request):
+        return redirect(_tab_url(group))
+    response = _render(request, organization, _details(request, organization, group, "members"))
+    push_url(response, _tab_url(group))
+    return _changed(response, "membership-changed")
+
+
+# --- permission sets -----------------------------------------------------------------------
+
+
+@login_required_htmx
+@require_POST
+def permission_set_add(request, org_slug, group_id):
+    organization = access.organization_for_user(request.user, org_slug)
+    group = access.group_for_user(request.user, organization, group_id)
+    access.require(request.user, "manage_permission_sets", organization)
+    form = PermissionSetChoiceForm(request.POST, queryset=queries.permission_sets_available(group))
+    if form.is_valid():
+        permission_set = form.cleaned_data["permission_set"]
+        try:
+            services.group_permission_set_add(
+                group=group, permission_set=permission_set, channel=Channel.UI, actor=request.user
+            )
+        except ValidationError as problem:
+            messages.error(request, _messages_text(problem))
+        else:
+            messages.success(request, f"{group} now holds {permission_set}.")
+    else:
+        messages.error(request, "Choose one of the permission sets offered.")
+    if not wants_partial(request):
+        return redirect(_tab_url(group, "permissions"))
+    return _render(request, organization, _details(request, organization, group, "permissions"))
+
+
+@login_required_htmx
+@require_POST
+def permission_set_remove(request, org_slug, group_id, set_id):
+    organization = access.organization_for_user(request.user, org_slug)
+    group = access.group_for_user(request.user, organization, group_id)
+    access.require(request.user, "manage_permission_sets", organization)
+    link = queries.group_permission_sets(group).filter(permission_set__public_id=set_id).first()
+    if link is None:
+        messages.info(request, "The group does not hold that permission set (any more).")
+    else:
+        try:
+            services.group_permission_set_remove(
+                group=group,
+                permission_set=link.permission_set,
+                channel=Channel.UI,
+                actor=request.user,
+            )
+        except ValidationError as problem:
+            messages.error(request, _messages_text(problem))
+        else:
+            messages.success(request, f"{group} no longer holds {link.permission_set}.")
+    if not wants_partial(request):
+        return redirect(_tab_url(group, "permissions"))
+    return _render(request, organization, _details(request, organization, group, "permissions"))

@@ -1,0 +1,169 @@
+// The few lines of JavaScript the Admin Center needs on top of htmx. Everything works without
+// them (plain links and forms); with them: confirmation dialogs, picked-people chips, focus
+// management after panel swaps, and server refusals shown as messages.
+(function () {
+  "use strict";
+
+  function showMessage(text, level) {
+    var region = document.getElementById("messages");
+    if (!region) return;
+    var item = document.createElement("div");
+    item.className = "message " + (level || "error");
+    var p = document.createElement("p");
+    p.textContent = text;
+    item.appendChild(p);
+    item.appendChild(dismissButton());
+    region.appendChild(item);
+  }
+
+  function dismissButton() {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.setAttribute("aria-label", "Dismiss message");
+    button.textContent = "×";
+    return button;
+  }
+
+  // Confirmations fade after a while; refusals and errors stay until dismissed.
+  function expireSuccesses() {
+    document.querySelectorAll("#messages .message.success:not([data-expiring])").forEach(function (item) {
+      item.setAttribute("data-expiring", "");
+      setTimeout(function () { item.remove(); }, 8000);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", expireSuccesses);
+  document.addEventListener("htmx:afterSettle", expireSuccesses);
+
+  document.addEventListener("click", function (event) {
+    var dismiss = event.target.closest(".message button");
+    if (dismiss) dismiss.closest(".message").remove();
+    // A click outside an open menu closes it.
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) menu.removeAttribute("open");
+    });
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      menu.removeAttribute("open");
+      menu.querySelector("summary").focus();
+    });
+  });
+
+  // Confirmations in a <dialog> that names what will happen (hx-confirm holds the question,
+  // data-confirm-detail the consequence, data-confirm-action the button's words).
+  document.addEventListener("htmx:confirm", function (event) {
+    var source = event.detail.elt;
+    var question = event.detail.question;
+    if (!question) return;
+    event.preventDefault();
+    var dialog = document.getElementById("confirm-dialog");
+    var opener = document.activeElement;
+    dialog.querySelector("[data-confirm-title]").textContent = question;
+    dialog.querySelector("[data-confirm-detail]").textContent = source.getAttribute("data-confirm-detail") || "";
+    var ok = dialog.querySelector("[data-confirm-ok]");
+    ok.textContent = source.getAttribute("data-confirm-action") || "Confirm";
+    dialog.returnValue = "";
+    dialog.showModal();
+    dialog.querySelector("[data-confirm-cancel]").focus();
+    dialog.addEventListener("close", function onClose() {
+      dialog.removeEventListener("close", onClose);
+      if (dialog.returnValue === "confirm") {
+        event.detail.issueRequest(true);
+      } else if (opener && document.contains(opener)) {
+        opener.focus();
+      }
+    });
+  });
+
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr.status;
+    var text = {
+      403: "You do not have permission to do that.",
+      404: "That no longer exists, or you cannot see it. Reload the page to see the current state.",
+    }[status] || "Something went wrong on our side (" + status + "). Nothing was changed; try again.";
+    showMessage(text, "error");
+  });
+  document.addEventListener("htmx:sendError", function () {
+    showMessage("The server could not be reached. Check your connection and try again.", "error");
+  });
+
+  // Picked people are kept as chips (hidden inputs) so a new search does not lose them.
+  function pickedArea() { return document.getElementById("picked"); }
+  function chipFor(id) {
+    var area = pickedArea();
+    return area && area.querySelector('[data-user-id="' + id + '"]');
+  }
+  function syncCount() {
+    var area = pickedArea();
+    if (!area) return;
+    var count = area.querySelectorAll(".chip").length;
+    var button = document.getElementById("add-members-submit");
+    if (button) button.textContent = count > 1 ? "Add " + count + " Members" : "Add Members";
+    var empty = document.getElementById("picked-empty");
+    if (empty) empty.hidden = count > 0;
+  }
+  function addChip(id, name) {
+    if (chipFor(id)) return;
+    var chip = document.createElement("span");
+    chip.className = "chip";
+    chip.setAttribute("data-user-id", id);
+    var label = document.createElement("span");
+    label.textContent = name;
+    var input = document.createElement("input");
+    input.type = "hidden"; input.name = "users"; input.value = id;
+    var remove = document.createElement("button");
+    remove.type = "button";
+    remove.setAttribute("aria-label", "Remove " + name + " from the people to add");
+    remove.textContent = "×";
+    remove.addEventListener("click", function () {
+      chip.remove();
+      var box = document.querySelector('input[type=checkbox][name="users"][value="' + id + '"]');
+      if (box) box.checked = false;
+      syncCount();
+      var search = document.getElementById("member-search");
+      if (search) search.focus();
+    });
+    chip.append(label, input, remove);
+    pickedArea().appendChild(chip);
+    syncCount();
+  }
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (!box.matches('#search-results input[type=checkbox][name="users"]')) return;
+    if (box.checked) {
+      addChip(box.value, box.getAttribute("data-name"));
+    } else {
+      var chip = chipFor(box.value);
+      if (chip) chip.remove();
+      syncCount();
+    }
+  });
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    // New results: tick the people already picked.
+    document.querySelectorAll('#search-results input[type=checkbox][name="users"]').forEach(function (box) {
+      if (chipFor(box.value)) box.checked = true;
+    });
+    syncCount();
+    var panel = document.getElementById("group-panel");
+    if (!panel) return;
+    // Mark the group on screen in the list (after the list or the panel changed).
+    var current = panel.getAttribute("data-group-id");
+    document.querySelectorAll(".group-row").forEach(function (row) {
+      if (current && row.getAttribute("data-group-id") === current) row.setAttribute("aria-current", "true");
+      else row.removeAttribute("aria-current");
+    });
+    if (target === panel || target.id === "group-panel") {
+      var workspace = document.querySelector(".workspace");
+      if (workspace) workspace.classList.toggle("has-panel", Boolean(panel.querySelector(".panel-head")));
+      // Move focus into the panel that just opened.
+      if (!panel.querySelector("[autofocus]")) {
+        var heading = panel.querySelector("[data-panel-focus]");
+        if (heading) heading.focus({ preventScroll: false });
+      }
+    }
+  });
+})();
