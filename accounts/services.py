@@ -288,7 +288,11 @@ def user_update(*, user, channel: str = Channel.SYSTEM, actor, **fields):
             value = " ".join(str(value or "").split())
             if len(value) > PERSON_NAME_MAX_LENGTH:
                 raise ValidationError({field: "Names can be at most 150 characters."})
-            value = clean_name(value, field=field, label="Name") if value else ""
+            value = (
+                clean_name(value, field=field, label="Name", max_length=PERSON_NAME_MAX_LENGTH)
+                if value
+                else ""
+            )
         else:
             value = bool(value)
         if getattr(user, field) != value:

@@ -5,7 +5,7 @@ they are in) or the organization-wide capability for X (through a permission set
 of their groups). An object of another organization is a 404, never a 403.
 """
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from guardian.core import ObjectPermissionChecker
@@ -129,11 +129,15 @@ def organization_for_user(user, slug: str) -> Organization:
 def group_for_user(user, organization: Organization, public_id, action: str = "view") -> Group:
     """The group with ``public_id`` in ``organization``: 404 if the user may not see it,
     403 if they may see it but not do ``action``."""
-    group = (
-        Group.objects.select_related("organization")
-        .filter(organization=organization, public_id=public_id)
-        .first()
-    )
+    try:
+        group = (
+            Group.objects.select_related("organization")
+            .filter(organization=organization, public_id=public_id)
+            .first()
+        )
+    except ValidationError:
+        # A malformed id names nothing: the same 404 as an unknown one.
+        group = None
     access = Access(user)
     if group is None or not access.can_see(group):
         raise Http404("No such group.")
