@@ -29,6 +29,9 @@ class GroupForm(forms.Form):
         if group is not None and group.is_default:
             field = self.fields["display_name"]
             field.disabled = True
+            # A disabled field ignores what is posted and cleans its initial value: without
+            # this a bound form (no ``initial``) would clean "" and refuse every save.
+            field.initial = group.display_name
             field.help_text = "A default group is named after its organization."
 
     def clean(self):

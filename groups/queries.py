@@ -64,7 +64,7 @@ def users_search(organization, group, query: str):
     ``is_member`` telling whether they are already in ``group``. None under three characters:
     no query is run at all."""
     query = " ".join(query.split())
-    if len(query) < SEARCH_MIN_LENGTH:
+    if len(query.replace(" ", "")) < SEARCH_MIN_LENGTH:
         return None
     users = User.objects.filter(
         is_active=True,

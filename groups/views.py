@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, push_url, trigger_client_event
 
@@ -131,6 +131,7 @@ def _changed(response, *events):
 
 @login_required_htmx
 @vary_on_headers("HX-Request", "HX-Target")
+@require_GET
 def group_list(request, org_slug):
     organization = access.organization_for_user(request.user, org_slug)
     search = request.GET.get("q", "")
@@ -142,11 +143,14 @@ def group_list(request, org_slug):
 
 
 @login_required_htmx
+@vary_on_headers("HX-Request")
 @require_http_methods(["GET", "POST"])
 def group_create(request, org_slug):
     organization = access.organization_for_user(request.user, org_slug)
     access.require(request.user, "create_group", organization)
-    form = GroupForm(request.POST or None, organization=organization)
+    # Bound on every POST, even an empty one, so that it shows its errors.
+    data = request.POST if request.method == "POST" else None
+    form = GroupForm(data, organization=organization)
     if request.method == "POST" and form.is_valid():
         group = services.group_create(
             organization=organization,
@@ -170,6 +174,7 @@ def group_create(request, org_slug):
 
 @login_required_htmx
 @vary_on_headers("HX-Request", "HX-Target")
+@require_GET
 def group_detail(request, org_slug, group_id):
     """The Members tab (the panel's first)."""
     organization = access.organization_for_user(request.user, org_slug)
@@ -180,6 +185,7 @@ def group_detail(request, org_slug, group_id):
 
 @login_required_htmx
 @vary_on_headers("HX-Request")
+@require_GET
 def group_permissions(request, org_slug, group_id):
     organization = access.organization_for_user(request.user, org_slug)
     group = access.group_for_user(request.user, organization, group_id)
@@ -244,6 +250,12 @@ def members_add(request, org_slug, group_id):
     pick several, add them all at once."""
     organization = access.organization_for_user(request.user, org_slug)
     group = access.group_for_user(request.user, organization, group_id, "manage_members")
+    if group.kind == Group.Kind.USERS:
+        # Everyone in the organization is in its Users group already.
+        messages.info(request, f"Everyone in {organization} is in {group}: there is nobody to add.")
+        if not wants_partial(request):
+            return redirect(_tab_url(group))
+        return _render(request, organization, _details(request, organization, group, "members"))
     if request.method == "POST":
         picked = request.POST.getlist("users")
         users, unknown = queries.users_by_public_ids(organization, picked)
@@ -294,6 +306,7 @@ def members_add(request, org_slug, group_id):
 
 
 @login_required_htmx
+@vary_on_headers("HX-Request")
 @require_http_methods(["GET", "POST"])
 def member_remove(request, org_slug, group_id, user_id):
     """GET: a confirmation that names the person (for browsers without JavaScript);
@@ -316,13 +329,15 @@ def member_remove(request, org_slug, group_id, user_id):
         )
     except ValidationError as problem:
         messages.error(request, _messages_text(problem))
+        removed = False
     else:
         messages.success(request, f"Removed {person} from {group}.")
+        removed = True
     if not wants_partial(request):
         return redirect(_tab_url(group))
     response = _render(request, organization, _details(request, organization, group, "members"))
     push_url(response, _tab_url(group))
-    return _changed(response, "membership-changed")
+    return _changed(response, "membership-changed") if removed else response
 
 
 # --- permission sets -----------------------------------------------------------------------
