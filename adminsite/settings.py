@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "guardian",
+    "ninja",
     "accounts",
     "groups",
     "adminsite",

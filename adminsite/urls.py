@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from groups.api import api
+
 from . import views
 
 admin.site.site_header = "Admin Center · operators"
@@ -17,5 +19,6 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("t/<slug:org_slug>/portal/access-management/", include("groups.urls")),
+    path("t/<slug:org_slug>/api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -39,6 +39,11 @@ DEFAULT_GROUP_PERMISSION_SET = {
     Group.Kind.USERS: "full-access",
 }
 # C0 and C1 control characters, except tab, line feed and carriage return.
+# ValidationError codes for refusals that are conflicts with a rule, not bad input (the API
+# answers them with 409).
+PROTECTED = "protected"
+LAST_ADMINISTRATOR = "last_administrator"
+CONFLICT = "conflict"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
@@ -214,15 +219,24 @@ def group_update(
             if group.is_default:
                 raise ValidationError(
                     {
-                        "display_name": "A default group is named after its organization; "
-                        "rename the organization instead."
+                        "display_name": ValidationError(
+                            "A default group is named after its organization; "
+                            "rename the organization instead.",
+                            code=PROTECTED,
+                        )
                     }
                 )
             _check_name_free(group.organization, display_name, exclude_pk=group.pk)
             group.display_name = display_name
     if slug is not UNSET and slug != group.slug:
         if group.is_default:
-            raise ValidationError({"slug": "The slug of a default group cannot change."})
+            raise ValidationError(
+                {
+                    "slug": ValidationError(
+                        "The slug of a default group cannot change.", code=PROTECTED
+                    )
+                }
+            )
         group.slug = _clean_slug(group.organization, slug, exclude_pk=group.pk)
         group.name = _auth_name(group.organization, group.slug)
     if description is not UNSET:
@@ -257,7 +271,8 @@ def group_delete(*, group: Group, channel: str = Channel.SYSTEM, actor) -> None:
     if group.is_default:
         raise ValidationError(
             f"“{group}” is a protected group: the default groups of an organization "
-            "cannot be deleted."
+            "cannot be deleted.",
+            code=PROTECTED,
         )
     audit_record(
         action="group.deleted",
@@ -314,8 +329,11 @@ def validate_removable(group: Group, users) -> None:
     if not active.exclude(user__in=leaving).exists():
         raise ValidationError(
             {
-                "users": f"“{group}” must keep at least one active member: this operation "
-                "would remove the last administrator."
+                "users": ValidationError(
+                    f"“{group}” must keep at least one active member: this operation "
+                    "would remove the last administrator.",
+                    code=LAST_ADMINISTRATOR,
+                )
             }
         )
 
@@ -373,8 +391,11 @@ def _check_members_editable(group: Group, verb: str) -> None:
     if group.kind == Group.Kind.USERS:
         raise ValidationError(
             {
-                "users": f"Everyone in {group.organization} is in “{group}”: {verb} people "
-                "in the organization instead."
+                "users": ValidationError(
+                    f"Everyone in {group.organization} is in “{group}”: {verb} people "
+                    "in the organization instead.",
+                    code=PROTECTED,
+                )
             }
         )
 
@@ -486,7 +507,8 @@ def permission_set_create(
 def _check_set_editable(permission_set: PermissionSet, verb: str) -> None:
     if permission_set.protected:
         raise ValidationError(
-            f"“{permission_set}” is a default permission set: it cannot be {verb}."
+            f"“{permission_set}” is a default permission set: it cannot be {verb}.",
+            code=PROTECTED,
         )
 
 
@@ -547,7 +569,8 @@ def permission_set_delete(
     if holders:
         raise ValidationError(
             f"“{permission_set}” is held by {holders} group{'s' if holders != 1 else ''}: "
-            "remove it from them first."
+            "remove it from them first.",
+            code=CONFLICT,
         )
     audit_record(
         action="permission_set.deleted",
@@ -641,7 +664,12 @@ def _check_permission_sets_editable(group, permission_set, actor) -> None:
         raise ValidationError({"permission_set": "No such permission set in this organization."})
     if group.is_default:
         raise ValidationError(
-            {"permission_set": f"The permission sets of “{group}”, a default group, are fixed."}
+            {
+                "permission_set": ValidationError(
+                    f"The permission sets of “{group}”, a default group, are fixed.",
+                    code=PROTECTED,
+                )
+            }
         )
 
 

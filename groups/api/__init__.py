@@ -1,0 +1,24 @@
+"""The HTTP API (Django Ninja): the same services and rules as the Admin Center.
+
+Mounted at /t/<org-slug>/api/v1/; OpenAPI schema at openapi.json, docs at docs (offline).
+"""
+
+from ninja import NinjaAPI
+
+from . import errors, groups, users
+from .auth import ApiKeyAuth, BrowserSession
+
+api = NinjaAPI(
+    title="Admin Center API",
+    version="1",
+    description=(
+        "Manage an organization's groups, their members and permission sets. Authenticate "
+        "with `Authorization: Bearer <API key>` (keys belong to one organization and act with "
+        "the rights of their user), or with the Admin Center's session and CSRF token."
+    ),
+    urls_namespace="api",
+    auth=[ApiKeyAuth(), BrowserSession()],
+)
+errors.install(api)
+api.add_router("", groups.router)
+api.add_router("", users.router)

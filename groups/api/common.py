@@ -1,0 +1,117 @@
+"""Shared pieces of the API's operations: the organization in the URL, pages, serializers."""
+
+import base64
+import json
+import math
+from typing import Annotated
+
+from django.http import Http404
+from ninja import Path
+from ninja.errors import HttpError
+
+from groups import access
+
+# The organization's slug is part of every URL (/t/<org_slug>/api/v1/…).
+OrgSlug = Annotated[str, Path(description="The organization's slug")]
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+
+
+def organization_of(request, org_slug):
+    """The organization named in the URL, as the caller may see it. A key works only in its
+    own organization: anywhere else is a 404, as for an object that does not exist."""
+    key = getattr(request, "api_key", None)
+    if key is not None and key.organization.slug != org_slug:
+        raise Http404("No such organization.")
+    return access.organization_for_user(request.user, org_slug)
+
+
+def page_params(page, limit) -> tuple[int, int]:
+    if page < 1:
+        raise HttpError(400, "page starts at 1.")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise HttpError(400, f"limit must be between 1 and {MAX_LIMIT}.")
+    return page, limit
+
+
+def paginate(queryset, *, page: int, limit: int, serialize, total=None) -> dict:
+    """``{"data": [...], "meta": {total, page, limit, totalPages, hasNextPage}}``."""
+    page, limit = page_params(page, limit)
+    total = queryset.count() if total is None else total
+    start = (page - 1) * limit
+    items = list(queryset[start : start + limit])
+    pages = max(1, math.ceil(total / limit))
+    return {
+        "data": [serialize(item) for item in items],
+        "meta": {
+            "total": total,
+            "page": page,
+            "limit": limit,
+            "totalPages": pages,
+            "hasNextPage": start + len(items) < total,
+        },
+    }
+
+
+def encode_cursor(values) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> list:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, TypeError) as error:
+        raise HttpError(400, "cursor is not one this API gave out.") from error
+    if not isinstance(values, list):
+        raise HttpError(400, "cursor is not one this API gave out.")
+    return values
+
+
+def user_ref(user) -> dict:
+    return {
+        "id": user.public_id,
+        "email": user.email,
+        "firstName": user.first_name,
+        "lastName": user.last_name,
+        "name": user.display_name,
+    }
+
+
+def user_out(user) -> dict:
+    return {**user_ref(user), "isActive": user.is_active}
+
+
+def organization_ref(organization) -> dict:
+    return {"id": organization.public_id, "name": organization.name, "slug": organization.slug}
+
+
+def permission_set_ref(permission_set) -> dict:
+    return {
+        "id": permission_set.public_id,
+        "name": permission_set.name,
+        "protected": permission_set.protected,
+    }
+
+
+def permission_set_out(permission_set) -> dict:
+    return {
+        **permission_set_ref(permission_set),
+        "description": permission_set.description,
+        "capabilities": sorted(p.codename for p in permission_set.permissions.all()),
+    }
+
+
+def group_out(group, *, member_count: int) -> dict:
+    return {
+        "id": group.public_id,
+        "name": group.display_name,
+        "slug": group.slug,
+        "description": group.description,
+        "kind": group.kind,
+        "protected": group.is_protected,
+        "memberCount": member_count,
+        "organization": organization_ref(group.organization),
+        "createdAt": group.created_at,
+        "updatedAt": group.updated_at,
+    }

@@ -1,0 +1,291 @@
+"""Groups, their members and their roles (permission sets), under /t/<org>/api/v1/."""
+
+from uuid import UUID
+
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404
+from ninja import Router
+from ninja.errors import HttpError
+
+from accounts.audit import Channel
+from groups import access, queries, services
+from groups.models import PermissionSet
+
+from . import schemas
+from .common import (
+    DEFAULT_LIMIT,
+    OrgSlug,
+    decode_cursor,
+    encode_cursor,
+    group_out,
+    organization_of,
+    page_params,
+    paginate,
+    permission_set_out,
+    permission_set_ref,
+    user_ref,
+)
+
+router = Router(tags=["groups"])
+ERRORS = {code: schemas.ErrorOut for code in (400, 401, 403, 404, 409)}
+
+
+def _group(request, org_slug, group_id, action="view"):
+    organization = organization_of(request, org_slug)
+    return organization, access.group_for_user(request.user, organization, group_id, action)
+
+
+def _detail(group) -> dict:
+    return {
+        **group_out(group, member_count=queries.member_count(group)),
+        "permissionSets": [
+            permission_set_ref(link.permission_set) for link in queries.group_permission_sets(group)
+        ],
+    }
+
+
+@router.get("/groups", response={200: schemas.GroupPage, **ERRORS}, summary="List groups")
+def groups_list(
+    request,
+    org_slug: OrgSlug,
+    search: str = "",
+    page: int = 1,
+    limit: int = DEFAULT_LIMIT,
+    cursor: str | None = None,
+):
+    """The groups the caller may see, default groups first. ``page``/``limit`` pages; for
+    very large lists pass the ``nextCursor`` of the previous answer as ``cursor``."""
+    organization = organization_of(request, org_slug)
+    groups = queries.groups_for_list(request.user, organization, search).select_related(
+        "organization"
+    )
+
+    def serialize(group):
+        return group_out(group, member_count=group.member_count)
+
+    if cursor is None:
+        result = paginate(groups, page=page, limit=limit, serialize=serialize)
+        last = groups[page * limit - 1 : page * limit] if result["meta"]["hasNextPage"] else []
+    else:
+        _, limit = page_params(1, limit)
+        values = decode_cursor(cursor)
+        try:
+            kind_order, name, pk = int(values[0]), str(values[1]), int(values[2])
+        except (IndexError, TypeError, ValueError) as error:
+            raise HttpError(400, "cursor is not one this API gave out.") from error
+        total = groups.count()
+        rest = groups.filter(
+            Q(kind_order__gt=kind_order)
+            | Q(kind_order=kind_order, display_name__gt=name)
+            | Q(kind_order=kind_order, display_name=name, pk__gt=pk)
+        )
+        items = list(rest[: limit + 1])
+        result = {
+            "data": [serialize(group) for group in items[:limit]],
+            "meta": {
+                "total": total,
+                "page": 1,
+                "limit": limit,
+                "totalPages": max(1, -(-total // limit)),
+                "hasNextPage": len(items) > limit,
+            },
+        }
+        last = items[limit - 1 : limit] if len(items) > limit else []
+    result["meta"]["nextCursor"] = (
+        encode_cursor([last[0].kind_order, last[0].display_name, last[0].pk]) if last else None
+    )
+    return result
+
+
+@router.post("/groups", response={201: schemas.GroupDetailOut, **ERRORS}, summary="Create a group")
+def groups_create(request, org_slug: OrgSlug, payload: schemas.GroupCreateIn):
+    """A custom group; its slug is generated from the name when absent."""
+    organization = organization_of(request, org_slug)
+    group = services.group_create(
+        organization=organization,
+        display_name=payload.name,
+        description=payload.description,
+        slug=payload.slug or None,
+        channel=Channel.API,
+        actor=request.user,
+    )
+    return 201, _detail(group)
+
+
+@router.get("/groups/{group_id}", response={200: schemas.GroupDetailOut, **ERRORS})
+def groups_get(request, org_slug: OrgSlug, group_id: UUID):
+    _, group = _group(request, org_slug, group_id)
+    return _detail(group)
+
+
+def _update(request, org_slug, group_id, fields):
+    _, group = _group(request, org_slug, group_id)
+    group = services.group_update(group=group, **fields, channel=Channel.API, actor=request.user)
+    return _detail(group)
+
+
+@router.put("/groups/{group_id}", response={200: schemas.GroupDetailOut, **ERRORS})
+def groups_update(request, org_slug: OrgSlug, group_id: UUID, payload: schemas.GroupUpdateIn):
+    """Replace the name and description (and the slug when given)."""
+    fields = {"display_name": payload.name, "description": payload.description}
+    if payload.slug is not None:
+        fields["slug"] = payload.slug
+    return _update(request, org_slug, group_id, fields)
+
+
+@router.patch("/groups/{group_id}", response={200: schemas.GroupDetailOut, **ERRORS})
+def groups_patch(request, org_slug: OrgSlug, group_id: UUID, payload: schemas.GroupPatchIn):
+    """Change only the fields given."""
+    names = {"name": "display_name", "slug": "slug", "description": "description"}
+    given = payload.model_dump(exclude_unset=True)
+    fields = {names[key]: value for key, value in given.items() if value is not None}
+    return _update(request, org_slug, group_id, fields)
+
+
+@router.delete("/groups/{group_id}", response={204: None, **ERRORS})
+def groups_delete(request, org_slug: OrgSlug, group_id: UUID):
+    """Delete a custom group; default groups answer 409."""
+    _, group = _group(request, org_slug, group_id, "delete")
+    services.group_delete(group=group, channel=Channel.API, actor=request.user)
+    return 204, None
+
+
+# --- members -------------------------------------------------------------------------------
+
+
+def member_out(membership) -> dict:
+    added_by = membership.added_by
+    return {
+        "user": user_ref(membership.user),
+        "addedAt": membership.added_at,
+        "addedBy": {"id": added_by.public_id, "name": added_by.display_name} if added_by else None,
+        "expiresAt": membership.expires_at,
+    }
+
+
+@router.get("/groups/{group_id}/members", response={200: schemas.MemberPage, **ERRORS})
+def members_list(
+    request,
+    org_slug: OrgSlug,
+    group_id: UUID,
+    search: str = "",
+    page: int = 1,
+    limit: int = DEFAULT_LIMIT,
+):
+    _, group = _group(request, org_slug, group_id)
+    members = queries.group_members(group, search)
+    return paginate(members, page=page, limit=limit, serialize=member_out)
+
+
+@router.post(
+    "/groups/{group_id}/members",
+    response={200: schemas.MembersAddOut, 201: schemas.MembersAddOut, **ERRORS},
+    summary="Add one member (userId) or several (userIds), all or nothing",
+)
+def members_add(request, org_slug: OrgSlug, group_id: UUID, payload: schemas.MembersAddIn):
+    organization, group = _group(request, org_slug, group_id, "manage_members")
+    if (payload.userId is None) == (payload.userIds is None):
+        raise HttpError(400, "Give either userId or userIds.")
+    wanted = [payload.userId] if payload.userId is not None else payload.userIds
+    if not wanted:
+        raise HttpError(400, "userIds is empty: name at least one user.")
+    users, unknown = queries.users_by_public_ids(organization, wanted)
+    if unknown:
+        raise Http404(f"No such users in {organization}: {', '.join(unknown)}.")
+    added = services.membership_add(
+        group=group, users=users, channel=Channel.API, actor=request.user
+    )
+    body = {
+        "added": [user_ref(user) for user in added],
+        "alreadyMembers": [user_ref(user) for user in users if user not in added],
+    }
+    return (201 if added else 200), body
+
+
+@router.delete("/groups/{group_id}/members/{user_id}", response={204: None, **ERRORS})
+def members_remove(request, org_slug: OrgSlug, group_id: UUID, user_id: UUID):
+    """Remove a member; removing someone who is not a member is a no-op."""
+    organization, group = _group(request, org_slug, group_id, "manage_members")
+    users, unknown = queries.users_by_public_ids(organization, [user_id])
+    if unknown:
+        raise Http404(f"No such user in {organization}.")
+    services.membership_remove(group=group, users=users, channel=Channel.API, actor=request.user)
+    return 204, None
+
+
+# --- roles (permission sets) ------------------------------------------------------------------
+
+
+def _permission_set(organization, set_id) -> PermissionSet:
+    permission_set = (
+        PermissionSet.objects.filter(Q(organization=None) | Q(organization=organization))
+        .filter(public_id=set_id)
+        .first()
+    )
+    if permission_set is None:
+        raise Http404("No such permission set.")
+    return permission_set
+
+
+@router.get("/groups/{group_id}/roles", response={200: list[schemas.PermissionSetOut], **ERRORS})
+def roles_list(request, org_slug: OrgSlug, group_id: UUID):
+    _, group = _group(request, org_slug, group_id)
+    links = queries.group_permission_sets(group).prefetch_related("permission_set__permissions")
+    return [permission_set_out(link.permission_set) for link in links]
+
+
+@router.post(
+    "/groups/{group_id}/roles",
+    response={200: list[schemas.PermissionSetOut], 201: list[schemas.PermissionSetOut], **ERRORS},
+    summary="Give the group a permission set (roleId)",
+)
+def roles_add(request, org_slug: OrgSlug, group_id: UUID, payload: schemas.RoleAddIn):
+    organization, group = _group(request, org_slug, group_id)
+    access.require(request.user, "manage_permission_sets", organization)
+    permission_set = _permission_set(organization, payload.roleId)
+    added = services.group_permission_set_add(
+        group=group, permission_set=permission_set, channel=Channel.API, actor=request.user
+    )
+    return (201 if added else 200), roles_list(request, org_slug, group_id)
+
+
+@router.put(
+    "/groups/{group_id}/roles",
+    response={200: list[schemas.PermissionSetOut], **ERRORS},
+    summary="Replace the group's permission sets (an empty list removes them all)",
+)
+def roles_replace(request, org_slug: OrgSlug, group_id: UUID, payload: schemas.RolesReplaceIn):
+    organization, group = _group(request, org_slug, group_id)
+    access.require(request.user, "manage_permission_sets", organization)
+    wanted = [_permission_set(organization, set_id) for set_id in dict.fromkeys(payload.roles)]
+    held = [link.permission_set for link in queries.group_permission_sets(group)]
+    with transaction.atomic():
+        for permission_set in held:
+            if permission_set not in wanted:
+                services.group_permission_set_remove(
+                    group=group,
+                    permission_set=permission_set,
+                    channel=Channel.API,
+                    actor=request.user,
+                )
+        for permission_set in wanted:
+            if permission_set not in held:
+                services.group_permission_set_add(
+                    group=group,
+                    permission_set=permission_set,
+                    channel=Channel.API,
+                    actor=request.user,
+                )
+    return roles_list(request, org_slug, group_id)
+
+
+@router.delete("/groups/{group_id}/roles/{role_id}", response={204: None, **ERRORS})
+def roles_remove(request, org_slug: OrgSlug, group_id: UUID, role_id: UUID):
+    organization, group = _group(request, org_slug, group_id)
+    access.require(request.user, "manage_permission_sets", organization)
+    permission_set = _permission_set(organization, role_id)
+    services.group_permission_set_remove(
+        group=group, permission_set=permission_set, channel=Channel.API, actor=request.user
+    )
+    return 204, None
