@@ -141,8 +141,42 @@
     }
   });
 
+  // Tabs (WAI-ARIA tabs pattern, manual activation): the arrow keys, Home and End move between
+  // the tabs, Enter or Space opens the focused one, and focus stays on it once its panel loads.
+  var tabToFocus = null;
+  document.addEventListener("keydown", function (event) {
+    var tab = event.target.closest && event.target.closest('[role="tab"]');
+    if (!tab) return;
+    var tabs = Array.prototype.slice.call(tab.closest('[role="tablist"]').querySelectorAll('[role="tab"]'));
+    var index = tabs.indexOf(tab);
+    var next = {
+      ArrowRight: tabs[(index + 1) % tabs.length],
+      ArrowLeft: tabs[(index - 1 + tabs.length) % tabs.length],
+      Home: tabs[0],
+      End: tabs[tabs.length - 1],
+    }[event.key];
+    if (next) {
+      event.preventDefault();
+      next.focus();
+    } else if (event.key === " ") {
+      event.preventDefault();
+      tab.click();
+    }
+  });
+  document.addEventListener("click", function (event) {
+    var tab = event.target.closest('[role="tab"]');
+    tabToFocus = tab && document.activeElement === tab ? tab.id : null;
+  });
+
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;
+    // New search results: say what they are in the stable status line (the results
+    // themselves are replaced, so a live region inside them would not be announced).
+    if (target.id === "search-results" || target.id === "group-panel") {
+      var results = document.getElementById("search-results");
+      var status = document.getElementById("search-status");
+      if (results && status) status.textContent = results.getAttribute("data-status") || "";
+    }
     // New results: tick the people already picked.
     document.querySelectorAll('#search-results input[type=checkbox][name="users"]').forEach(function (box) {
       if (chipFor(box.value)) box.checked = true;
@@ -159,8 +193,16 @@
     if (target === panel || target.id === "group-panel") {
       var workspace = document.querySelector(".workspace");
       if (workspace) workspace.classList.toggle("has-panel", Boolean(panel.querySelector(".panel-head")));
-      // Move focus into the panel that just opened.
-      if (!panel.querySelector("[autofocus]")) {
+      // Move focus into the panel that just opened: to the first field the server refused,
+      // else to the tab just chosen from the keyboard, else to the panel's heading.
+      var invalid = panel.querySelector('[aria-invalid="true"]');
+      var tab = tabToFocus && document.getElementById(tabToFocus);
+      tabToFocus = null;
+      if (invalid) {
+        invalid.focus();
+      } else if (tab && panel.contains(tab)) {
+        tab.focus();
+      } else if (!panel.querySelector("[autofocus]")) {
         var heading = panel.querySelector("[data-panel-focus]");
         if (heading) heading.focus({ preventScroll: false });
       }

@@ -4,6 +4,10 @@ import os
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from tests.factories import PASSWORD
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test
 # body are still synchronous and safe. Only the test suite sets this.
@@ -55,3 +59,45 @@ def screenshot(page):
         return path
 
     return take
+
+
+@pytest.fixture
+def sign_in(page, live_server):
+    """``sign_in(user)`` signs in through the sign-in page, as a person would, and waits for
+    the groups list the Admin Center lands on."""
+
+    def sign(user):
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("Email address").fill(user.email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("heading", name="Groups", level=1)).to_be_visible()
+        page.wait_for_load_state()
+
+    return sign
+
+
+@pytest.fixture
+def assert_accessible(page):
+    """``assert_accessible("what")`` runs axe-core on the page and fails on any violation of
+    impact serious or critical, naming each rule and the elements it flags."""
+    axe = Axe()
+
+    def check(what: str) -> None:
+        results = axe.run(page)
+        grave = [
+            violation
+            for violation in results.response["violations"]
+            if violation["impact"] in ("serious", "critical")
+        ]
+        report = "\n".join(
+            f"- {violation['id']} ({violation['impact']}): {violation['help']}\n"
+            + "\n".join(
+                f"    {node['target']}: {node.get('failureSummary', '')}".replace("\n", " ")
+                for node in violation["nodes"]
+            )
+            for violation in grave
+        )
+        assert not grave, f"axe-core on {what}:\n{report}"
+
+    return check
