@@ -6,7 +6,7 @@ import math
 from typing import Annotated
 
 from django.http import Http404
-from ninja import Path
+from ninja import Path, Query
 from ninja.errors import HttpError
 
 from groups import access
@@ -15,6 +15,8 @@ from groups import access
 OrgSlug = Annotated[str, Path(description="The organization's slug")]
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
+Page = Annotated[int, Query(ge=1, le=1_000_000_000, description="Page number, from 1.")]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page (at most 100).")]
 
 
 def organization_of(request, org_slug):
@@ -39,7 +41,8 @@ def paginate(queryset, *, page: int, limit: int, serialize, total=None) -> dict:
     page, limit = page_params(page, limit)
     total = queryset.count() if total is None else total
     start = (page - 1) * limit
-    items = list(queryset[start : start + limit])
+    # Past the end there is nothing to fetch (and a huge OFFSET would overflow the database).
+    items = list(queryset[start : start + limit]) if start < total else []
     pages = max(1, math.ceil(total / limit))
     return {
         "data": [serialize(item) for item in items],

@@ -15,7 +15,9 @@ from groups.models import PermissionSet
 from . import schemas
 from .common import (
     DEFAULT_LIMIT,
+    Limit,
     OrgSlug,
+    Page,
     decode_cursor,
     encode_cursor,
     group_out,
@@ -50,8 +52,8 @@ def groups_list(
     request,
     org_slug: OrgSlug,
     search: str = "",
-    page: int = 1,
-    limit: int = DEFAULT_LIMIT,
+    page: Page = 1,
+    limit: Limit = DEFAULT_LIMIT,
     cursor: str | None = None,
 ):
     """The groups the caller may see, default groups first. ``page``/``limit`` pages; for
@@ -64,7 +66,7 @@ def groups_list(
     def serialize(group):
         return group_out(group, member_count=group.member_count)
 
-    if cursor is None:
+    if not cursor:
         result = paginate(groups, page=page, limit=limit, serialize=serialize)
         last = groups[page * limit - 1 : page * limit] if result["meta"]["hasNextPage"] else []
     else:
@@ -170,8 +172,8 @@ def members_list(
     org_slug: OrgSlug,
     group_id: UUID,
     search: str = "",
-    page: int = 1,
-    limit: int = DEFAULT_LIMIT,
+    page: Page = 1,
+    limit: Limit = DEFAULT_LIMIT,
 ):
     _, group = _group(request, org_slug, group_id)
     members = queries.group_members(group, search)

@@ -14,7 +14,9 @@ from groups.models import Group, GroupPermissionSet, PermissionSet
 from . import schemas
 from .common import (
     DEFAULT_LIMIT,
+    Limit,
     OrgSlug,
+    Page,
     organization_of,
     organization_ref,
     paginate,
@@ -45,7 +47,7 @@ def _user(organization, user_id):
 
 @router.get("/users", response={200: schemas.UserPage, **ERRORS}, summary="List or search users")
 def users_list(
-    request, org_slug: OrgSlug, search: str = "", page: int = 1, limit: int = DEFAULT_LIMIT
+    request, org_slug: OrgSlug, search: str = "", page: Page = 1, limit: Limit = DEFAULT_LIMIT
 ):
     """The organization's users; ``search`` (three characters at least) matches the first
     name, the last name or the email."""
@@ -120,7 +122,7 @@ def users_permissions(request, org_slug: OrgSlug, user_id: UUID):
 
 
 @router.get("/permission-sets", response={200: schemas.PermissionSetPage, **ERRORS})
-def permission_sets_list(request, org_slug: OrgSlug, page: int = 1, limit: int = DEFAULT_LIMIT):
+def permission_sets_list(request, org_slug: OrgSlug, page: Page = 1, limit: Limit = DEFAULT_LIMIT):
     """The default permission sets and the organization's own."""
     organization = organization_of(request, org_slug)
     sets = (
