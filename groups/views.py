@@ -47,6 +47,7 @@ def _render(request, organization, context, *, partials=("group-panel",), status
         "organization": organization,
         "organizations": queries.organizations_of(request.user),
         "can_create_group": checker.can("create_group", organization),
+        "nav": "groups",
         **context,
     }
     if wants_partial(request):

@@ -1,0 +1,91 @@
+"""The organization's API keys page: create (the secret is shown once) and revoke."""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from adminsite.htmx import login_required_htmx, wants_partial
+from groups import access
+from groups.models import Group
+from groups.queries import organizations_of
+
+from .api_keys import api_key_create, api_key_revoke, token_for
+from .audit import Channel
+from .forms import ApiKeyForm
+from .models import ApiKey
+
+User = get_user_model()
+
+
+def _keys(request, organization, can_manage):
+    keys = ApiKey.objects.filter(organization=organization).select_related("user", "created_by")
+    return keys if can_manage else keys.filter(user=request.user)
+
+
+def _users(request, organization, can_manage):
+    if not can_manage:
+        return User.objects.filter(pk=request.user.pk)
+    return User.objects.filter(
+        is_active=True,
+        memberships__group__group__organization=organization,
+        memberships__group__group__kind=Group.Kind.USERS,
+    ).order_by("last_name", "first_name", "email")
+
+
+@login_required_htmx
+@require_http_methods(["GET", "POST"])
+def api_keys(request, org_slug):
+    """Administrators see and manage every key of the organization; others their own."""
+    organization = access.organization_for_user(request.user, org_slug)
+    can_manage = access.can(request.user, "change", organization)
+    users = _users(request, organization, can_manage)
+    form = ApiKeyForm(
+        request.POST if request.method == "POST" else None,
+        users=users,
+        initial={"user": request.user.public_id},
+    )
+    new_token = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            key, secret = api_key_create(
+                organization=organization,
+                name=form.cleaned_data["name"],
+                user=form.cleaned_data["user"],
+                channel=Channel.UI,
+                actor=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            new_token = {"key": key, "secret": secret, "token": token_for(key, secret)}
+            messages.success(request, f"Created the API key {key.name}. Copy it now.")
+            form = ApiKeyForm(users=users, initial={"user": request.user.public_id})
+    context = {
+        "organization": organization,
+        "organizations": organizations_of(request.user),
+        "nav": "api_keys",
+        "keys": _keys(request, organization, can_manage),
+        "form": form,
+        "new_token": new_token,
+        "can_manage": can_manage,
+    }
+    return render(request, "accounts/api_keys.html", context)
+
+
+@login_required_htmx
+@require_POST
+def api_key_revoke_view(request, org_slug, key_id):
+    organization = access.organization_for_user(request.user, org_slug)
+    can_manage = access.can(request.user, "change", organization)
+    key = _keys(request, organization, can_manage).filter(public_id=key_id).first()
+    if key is None:
+        raise Http404("No such API key.")
+    api_key_revoke(key=key, channel=Channel.UI, actor=request.user)
+    messages.success(request, f"Revoked the API key {key.name}: it no longer works.")
+    url = reverse("accounts:api_keys", args=[organization.slug])
+    return HttpResponseClientRedirect(url) if wants_partial(request) else redirect(url)
