@@ -16,15 +16,17 @@ from groups import access
 from groups.models import Group, GroupUserObjectPermission, Membership
 from groups.services import (
     UNSET,
+    _active_administrators,
+    _last_administrator_error,
     _lock,
     _membership_delete,
     _membership_insert,
     _save_unique,
+    administrators_kept,
     clean_name,
     default_group,
     default_group_name,
     default_groups_create,
-    validate_removable,
 )
 
 from .audit import Channel, audit_record
@@ -191,14 +193,14 @@ def organization_user_remove(
     there. Refused if they are its last active administrator. Returns the groups they left."""
     if actor is not None:
         access.require(actor, "manage_users", organization)
-    administrators = _lock(default_group(organization, Group.Kind.ADMINISTRATORS))
-    validate_removable(administrators, [user])
-    groups = Group.objects.select_related("organization").filter(
-        organization=organization, user=user
-    )
-    left = []
-    for group in groups.order_by("kind", "display_name"):
-        left.extend([group] * len(_membership_delete(group, [user], channel=channel, actor=actor)))
+    with administrators_kept(organization):
+        groups = Group.objects.select_related("organization").filter(
+            organization=organization, memberships__user=user, memberships__direct=True
+        )
+        left = []
+        for group in groups.order_by("kind", "display_name"):
+            if _membership_delete(group, [user], channel=channel, actor=actor):
+                left.append(group)
     GroupUserObjectPermission.objects.filter(
         user=user, content_object__organization=organization
     ).delete()
@@ -241,10 +243,14 @@ def user_set_active(*, user, active: bool, channel: str = Channel.SYSTEM, actor)
 
 
 def user_deactivation_validate(user, *, lock: bool = False) -> None:
-    """Refuse to deactivate the last active administrator of any organization."""
+    """Refuse to deactivate the last active administrator of any organization (members of the
+    Administrators group through nested groups count)."""
     for organization in _organizations_of(user):
-        administrators = default_group(organization, Group.Kind.ADMINISTRATORS)
-        validate_removable(_lock(administrators) if lock else administrators, [user])
+        if lock:
+            _lock(default_group(organization, Group.Kind.ADMINISTRATORS))
+        administrators = _active_administrators(organization.pk)
+        if user.pk in administrators and not administrators - {user.pk}:
+            raise _last_administrator_error(organization)
 
 
 def is_organization_admin(user, organization: Organization) -> bool:

@@ -84,10 +84,12 @@ class Group(AuthGroup):
 
 
 class Membership(models.Model):
-    """A user in a group: the through table of ``User.groups``.
+    """A user in a group: the through table of ``User.groups``, the **effective** membership
+    that Django's ModelBackend and guardian read.
 
-    Django's ModelBackend and guardian read this table, so it is the effective membership.
-    Until nested groups exist every row is also a direct membership.
+    ``direct`` rows are the memberships people made (with who added whom, when, and an optional
+    expiry); the other rows are inherited through member groups. The services keep the table
+    equal to the closure of direct memberships and ``MemberGroup`` edges.
     """
 
     user = models.ForeignKey(
@@ -103,6 +105,7 @@ class Membership(models.Model):
         related_name="memberships_added",
     )
     expires_at = models.DateTimeField(null=True, blank=True)
+    direct = models.BooleanField(default=True)
 
     class Meta:
         constraints = [
@@ -110,11 +113,39 @@ class Membership(models.Model):
         ]
         indexes = [
             models.Index(fields=["group", "-added_at"], name="groups_membership_recent_idx"),
+            models.Index(
+                fields=["expires_at"],
+                condition=models.Q(expires_at__isnull=False),
+                name="groups_membership_expiry_idx",
+            ),
         ]
 
     def __str__(self):
         # auth.Group's child row (``.group``) carries the name people know.
         return f"{self.user} in {getattr(self.group, 'group', self.group)}"
+
+
+class MemberGroup(models.Model):
+    """A group that is a member of another group of the same organization (nesting): every
+    member of ``child`` is a member of ``parent``. The edges never form a cycle."""
+
+    parent = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="member_group_links")
+    child = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="parent_group_links")
+    added_at = models.DateTimeField(auto_now_add=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "child"], name="groups_membergroup_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(parent=models.F("child")), name="groups_membergroup_not_self"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.child} in {self.parent}"
 
 
 class PermissionSet(models.Model):

@@ -7,6 +7,7 @@ call these, so every rule lives here once.
 
 import re
 import unicodedata
+from collections import defaultdict
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
@@ -19,7 +20,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from accounts.audit import Channel, audit_record
 from accounts.models import Organization, OrganizationGroupObjectPermission
 
-from . import access
+from . import access, nesting
 from .models import (
     DESCRIPTION_MAX_LENGTH,
     NAME_MAX_LENGTH,
@@ -27,6 +28,7 @@ from .models import (
     GroupGroupObjectPermission,
     GroupPermissionSet,
     GroupUserObjectPermission,
+    MemberGroup,
     Membership,
     PermissionSet,
 )
@@ -263,26 +265,30 @@ def group_update(
 def group_delete(*, group: Group, channel: str = Channel.SYSTEM, actor) -> None:
     """Delete a custom group; its members lose at once the access it gave them.
     Default groups can never be deleted."""
-    group = _lock(group)
-    if actor is not None:
-        if not access.can(actor, "view", group):
-            raise PermissionDenied("You do not have permission to see this group.")
-        access.require(actor, "delete", group)
-    if group.is_default:
-        raise ValidationError(
-            f"“{group}” is a protected group: the default groups of an organization "
-            "cannot be deleted.",
-            code=PROTECTED,
+    with administrators_kept(group.organization):
+        group = _lock(group)
+        if actor is not None:
+            if not access.can(actor, "view", group):
+                raise PermissionDenied("You do not have permission to see this group.")
+            access.require(actor, "delete", group)
+        if group.is_default:
+            raise ValidationError(
+                f"“{group}” is a protected group: the default groups of an organization "
+                "cannot be deleted.",
+                code=PROTECTED,
+            )
+        audit_record(
+            action="group.deleted",
+            organization=group.organization,
+            target=group,
+            before={**_group_snapshot(group), "members": group.memberships.count()},
+            channel=channel,
+            actor=actor,
         )
-    audit_record(
-        action="group.deleted",
-        organization=group.organization,
-        target=group,
-        before={**_group_snapshot(group), "members": group.memberships.count()},
-        channel=channel,
-        actor=actor,
-    )
-    group.delete()
+        above = nesting.ancestors_of(group)
+        group.delete()
+        # Whoever was in a group above only through this one is not any more.
+        nesting.refresh(group.organization_id, above)
 
 
 # --- memberships --------------------------------------------------------------------------
@@ -316,26 +322,65 @@ def validate_addable(group: Group, users) -> None:
         raise ValidationError({"users": f"Deactivated, so nothing was added: {names}."})
 
 
+def _active_administrators(organization_id, *, graph=None, without=None) -> set:
+    """The ids of the active users effectively in the Administrators group; ``without`` is a
+    ``(group_id, user_ids)`` whose direct memberships are left out (to ask "what if")."""
+    administrators = Group.objects.get(
+        organization_id=organization_id, kind=Group.Kind.ADMINISTRATORS
+    )
+    graph = graph or nesting.Graph(organization_id)
+    below = graph.below(administrators.pk)
+    rows = Membership.objects.filter(group_id__in=below, direct=True, user__is_active=True)
+    if without is not None:
+        group_id, user_ids = without
+        rows = rows.exclude(group_id=group_id, user_id__in=user_ids)
+    return set(rows.values_list("user_id", flat=True))
+
+
+def _last_administrator_error(organization) -> ValidationError:
+    return ValidationError(
+        {
+            "users": ValidationError(
+                f"“{default_group_name(organization, Group.Kind.ADMINISTRATORS)}” must keep "
+                "at least one active member: this operation would remove the last "
+                "administrator.",
+                code=LAST_ADMINISTRATOR,
+            )
+        }
+    )
+
+
 def validate_removable(group: Group, users) -> None:
-    """The Administrators group keeps at least one active member. Call with the row locked."""
-    if group.kind != Group.Kind.ADMINISTRATORS:
+    """Removing these users' direct memberships of ``group`` must leave the organization at
+    least one active administrator (counting members through nested groups). Only an operation
+    that takes administrators away is refused: a new organization without any is not blocked."""
+    before = _active_administrators(group.organization_id)
+    if not before:
         return
-    leaving = {user.pk for user in users}
-    active = Membership.objects.filter(group=group, user__is_active=True)
-    # Only an operation that takes away an active administrator can leave none: a group that
-    # already has no active member (a new organization) does not block unrelated removals.
-    if not active.filter(user__in=leaving).exists():
-        return
-    if not active.exclude(user__in=leaving).exists():
-        raise ValidationError(
-            {
-                "users": ValidationError(
-                    f"“{group}” must keep at least one active member: this operation "
-                    "would remove the last administrator.",
-                    code=LAST_ADMINISTRATOR,
-                )
-            }
-        )
+    after = _active_administrators(
+        group.organization_id, without=(group.pk, {user.pk for user in users})
+    )
+    if not after:
+        raise _last_administrator_error(group.organization)
+
+
+class administrators_kept:
+    """Around an operation that may take administrators away (removals, un-nesting, deleting a
+    group): lock the Administrators row so that such operations run one at a time, and refuse
+    (roll back) if the organization had active administrators before and has none after."""
+
+    def __init__(self, organization):
+        self.organization = organization
+
+    def __enter__(self):
+        _lock(default_group(self.organization, Group.Kind.ADMINISTRATORS))
+        self.before = bool(_active_administrators(self.organization.pk))
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if kind is None and self.before and not _active_administrators(self.organization.pk):
+            raise _last_administrator_error(self.organization)
+        return False
 
 
 def _membership_audit(action, group, user, *, channel, actor, expires_at=None):
@@ -346,7 +391,7 @@ def _membership_audit(action, group, user, *, channel, actor, expires_at=None):
         action=action,
         organization=group.organization,
         target=group,
-        before=detail if action == "membership.removed" else None,
+        before=detail if action != "membership.added" else None,
         after=detail if action == "membership.added" else None,
         channel=channel,
         actor=actor,
@@ -354,21 +399,30 @@ def _membership_audit(action, group, user, *, channel, actor, expires_at=None):
 
 
 def _membership_insert(group, users, *, expires_at=None, channel, actor) -> list:
-    """Add the users who are not members yet; the others are left as they are."""
-    existing = set(
-        Membership.objects.filter(group=group, user__in=users).values_list("user_id", flat=True)
+    """Make the users direct members; those who already were are left as they are. Someone
+    who was a member only through a member group becomes a direct member too."""
+    existing = dict(
+        Membership.objects.filter(group=group, user__in=users).values_list("user_id", "direct")
     )
     added = []
     for user in users:
-        if user.pk in existing or user in added:
+        if existing.get(user.pk) is True or user in added:
             continue
         added.append(user)
+    promoted = [user.pk for user in added if user.pk in existing]
+    Membership.objects.filter(group=group, user_id__in=promoted).update(
+        direct=True, added_by=actor, added_at=timezone.now(), expires_at=expires_at
+    )
     Membership.objects.bulk_create(
         [
             Membership(group=group, user=user, added_by=actor, expires_at=expires_at)
             for user in added
+            if user.pk not in existing
         ]
     )
+    if added:
+        graph = nesting.Graph(group.organization_id)
+        nesting.refresh(group.organization_id, nesting.ancestors_of(group, graph), graph)
     for user in added:
         _membership_audit(
             "membership.added", group, user, channel=channel, actor=actor, expires_at=expires_at
@@ -376,14 +430,21 @@ def _membership_insert(group, users, *, expires_at=None, channel, actor) -> list
     return added
 
 
-def _membership_delete(group, users, *, channel, actor) -> list:
+def _membership_delete(group, users, *, channel, actor, action="membership.removed") -> list:
+    """End the users' direct memberships of ``group``. Whoever is still in it through a member
+    group stays, as an inherited member. Returns the users whose direct membership ended."""
     present = set(
-        Membership.objects.filter(group=group, user__in=users).values_list("user_id", flat=True)
+        Membership.objects.filter(group=group, user__in=users, direct=True).values_list(
+            "user_id", flat=True
+        )
     )
     removed = [user for user in users if user.pk in present]
-    Membership.objects.filter(group=group, user__in=removed).delete()
+    if removed:
+        Membership.objects.filter(group=group, user__in=removed).delete()
+        graph = nesting.Graph(group.organization_id)
+        nesting.refresh(group.organization_id, graph.above(group.pk), graph)
     for user in removed:
-        _membership_audit("membership.removed", group, user, channel=channel, actor=actor)
+        _membership_audit(action, group, user, channel=channel, actor=actor)
     return removed
 
 
@@ -415,6 +476,14 @@ def membership_add(
     users = list(dict.fromkeys(users))
     if expires_at is not None and expires_at <= timezone.now():
         raise ValidationError({"expires_at": "The expiry must be in the future."})
+    if expires_at is not None and group.kind == Group.Kind.ADMINISTRATORS:
+        # An expiry could end the last administrator's membership: nobody could then repair it.
+        raise ValidationError(
+            {
+                "expires_at": "Memberships of the Administrators group cannot expire: give "
+                "temporary rights through a custom group instead."
+            }
+        )
     validate_addable(group, users)
     return _membership_insert(group, users, expires_at=expires_at, channel=channel, actor=actor)
 
@@ -424,15 +493,125 @@ def membership_remove(*, group: Group, users, channel: str = Channel.SYSTEM, act
     """Remove users from a group; non-members are a no-op. The Administrators group keeps at
     least one active member (the locked row serializes two admins removing each other).
     Returns the users actually removed."""
-    group = _lock(group)
+    with administrators_kept(group.organization):
+        group = _lock(group)
+        if actor is not None:
+            if not access.can(actor, "view", group):
+                raise PermissionDenied("You do not have permission to see this group.")
+            access.require(actor, "manage_members", group)
+        _check_members_editable(group, "remove")
+        users = list(dict.fromkeys(users))
+        validate_removable(group, users)
+        return _membership_delete(group, users, channel=channel, actor=actor)
+
+
+@transaction.atomic
+def memberships_expire(*, user=None, now=None) -> int:
+    """End every direct membership whose expiry has passed (of one user, or everyone's), with
+    an audit event naming the system as the actor. Run by ``expire_memberships`` (cron) and on
+    each request of the user concerned, so access never outlives its expiry."""
+    now = now or timezone.now()
+    expired = Membership.objects.filter(direct=True, expires_at__lte=now)
+    if user is not None:
+        expired = expired.filter(user=user)
+    by_group = defaultdict(list)
+    for membership in expired.select_related("user"):
+        by_group[membership.group_id].append(membership.user)
+    count = 0
+    for group in Group.objects.select_related("organization").filter(pk__in=by_group):
+        count += len(
+            _membership_delete(
+                group,
+                by_group[group.pk],
+                channel=Channel.SYSTEM,
+                actor=None,
+                action="membership.expired",
+            )
+        )
+    return count
+
+
+# --- member groups (nesting) ----------------------------------------------------------------
+
+
+def _group_names(ids) -> list[str]:
+    names = dict(Group.objects.filter(pk__in=ids).values_list("pk", "display_name"))
+    return [names[i] for i in ids]
+
+
+def _member_group_audit(action, parent, child, *, channel, actor):
+    detail = {"member_group": child.display_name, "member_group_id": str(child.public_id)}
+    audit_record(
+        action=action,
+        organization=parent.organization,
+        target=parent,
+        before=detail if action == "member_group.removed" else None,
+        after=detail if action == "member_group.added" else None,
+        channel=channel,
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def member_group_add(*, parent: Group, child: Group, channel: str = Channel.SYSTEM, actor) -> bool:
+    """Make ``child`` a member of ``parent``: every member of ``child`` (at any depth) becomes
+    a member of ``parent`` at once. Same organization only; a cycle is refused with its path.
+    Returns False if it already was."""
+    parent = _lock(parent)
     if actor is not None:
-        if not access.can(actor, "view", group):
+        if not access.can(actor, "view", parent):
             raise PermissionDenied("You do not have permission to see this group.")
-        access.require(actor, "manage_members", group)
-    _check_members_editable(group, "remove")
-    users = list(dict.fromkeys(users))
-    validate_removable(group, users)
-    return _membership_delete(group, users, channel=channel, actor=actor)
+        access.require(actor, "manage_members", parent)
+        if not access.can(actor, "view", child):
+            raise PermissionDenied("You do not have permission to see that group.")
+    if child.organization_id != parent.organization_id:
+        raise ValidationError({"child": f"“{child}” is not in {parent.organization}."})
+    _check_members_editable(parent, "add")
+    if child.pk == parent.pk:
+        raise ValidationError(
+            {"child": ValidationError(f"“{parent}” cannot be a member of itself.", code="cycle")}
+        )
+    graph = nesting.Graph(parent.organization_id)
+    if child.pk in graph.children[parent.pk]:
+        return False
+    path = graph.path(child.pk, parent.pk)
+    if path is not None:
+        names = " → ".join([*_group_names(path), child.display_name])
+        raise ValidationError(
+            {
+                "child": ValidationError(
+                    f"“{child}” cannot be a member of “{parent}”: “{parent}” is already inside "
+                    f"“{child}” ({names} would be a cycle).",
+                    code="cycle",
+                )
+            }
+        )
+    MemberGroup.objects.create(parent=parent, child=child, added_by=actor)
+    graph = nesting.Graph(parent.organization_id)
+    nesting.refresh(parent.organization_id, graph.above(parent.pk), graph)
+    _member_group_audit("member_group.added", parent, child, channel=channel, actor=actor)
+    return True
+
+
+@transaction.atomic
+def member_group_remove(
+    *, parent: Group, child: Group, channel: str = Channel.SYSTEM, actor
+) -> bool:
+    """Take ``child`` out of ``parent``; its members keep only the access they have otherwise.
+    Returns False if it was not a member group."""
+    with administrators_kept(parent.organization):
+        parent = _lock(parent)
+        if actor is not None:
+            if not access.can(actor, "view", parent):
+                raise PermissionDenied("You do not have permission to see this group.")
+            access.require(actor, "manage_members", parent)
+        deleted, _ = MemberGroup.objects.filter(parent=parent, child=child).delete()
+        if not deleted:
+            return False
+        graph = nesting.Graph(parent.organization_id)
+        nesting.refresh(parent.organization_id, graph.above(parent.pk), graph)
+        _member_group_audit("member_group.removed", parent, child, channel=channel, actor=actor)
+        return True
 
 
 # --- permission sets ----------------------------------------------------------------------
