@@ -105,6 +105,13 @@ class Organization(models.Model):
             ("manage_permission_sets", "Manage permission sets and assign them to groups"),
             ("manage_users", "Add and remove the organization's users"),
             ("view_audit_log", "Read the audit log"),
+            ("manage_access", "Register resources and grant access to them"),
+            # Access types on every resource of the organization (a grant on the organization).
+            ("access_create", "CREATE on every resource"),
+            ("access_read", "READ on every resource"),
+            ("access_update", "UPDATE on every resource"),
+            ("access_delete", "DELETE on every resource"),
+            ("access_execute", "EXECUTE on every resource"),
         ]
 
     def __str__(self):

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from groups import access
-from groups.models import Group, GroupUserObjectPermission, Membership
+from groups.models import Grant, Group, GroupUserObjectPermission, Membership
 from groups.services import (
     UNSET,
     _active_administrators,
@@ -201,10 +201,17 @@ def organization_user_remove(
         for group in groups.order_by("kind", "display_name"):
             if _membership_delete(group, [user], channel=channel, actor=actor):
                 left.append(group)
+    grants = Grant.objects.filter(organization=organization, subject_user=user)
+    touched = [grant.resource for grant in grants.select_related("resource") if grant.resource_id]
+    grants.delete()
     GroupUserObjectPermission.objects.filter(
         user=user, content_object__organization=organization
     ).delete()
     OrganizationUserObjectPermission.objects.filter(user=user, content_object=organization).delete()
+    if touched:
+        from groups.grants import _sync_resources, _with_contents
+
+        _sync_resources(_with_contents(touched))
     return left
 
 

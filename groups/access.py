@@ -38,6 +38,7 @@ ORGANIZATION_ACTIONS = {
     "manage_permission_sets": "manage_permission_sets",
     "manage_users": "manage_users",
     "view_audit_log": "view_audit_log",
+    "manage_access": "manage_access",
 }
 
 
@@ -98,6 +99,7 @@ def _refusal(action: str, obj) -> str:
         "manage_permission_sets": "manage the permission sets of",
         "manage_users": "manage the users of",
         "view_audit_log": "read the audit log of",
+        "manage_access": "manage resources and access in",
     }[action]
     return f"You do not have permission to {what} {obj}."
 

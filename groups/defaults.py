@@ -18,6 +18,12 @@ ORGANIZATION_CAPABILITIES = [
     "manage_permission_sets",
     "manage_users",
     "view_audit_log",
+    "manage_access",
+    "access_create",
+    "access_read",
+    "access_update",
+    "access_delete",
+    "access_execute",
 ]
 
 DEFAULT_PERMISSION_SETS = [
@@ -37,8 +43,8 @@ DEFAULT_PERMISSION_SETS = [
     (
         "read-only",
         "Read only",
-        "Sees every group and its members; changes nothing.",
-        ["view_organization", "view_groups"],
+        "Sees every group and its members, and reads every resource; changes nothing.",
+        ["view_organization", "view_groups", "access_read"],
     ),
 ]
 
@@ -58,12 +64,37 @@ def ensure_default_permission_sets(apps=global_apps, using="default") -> None:
             key=key,
             defaults={"name": name, "description": description, "protected": True},
         )
-        permission_set.permissions.set(
+        permissions = list(
             Permission.objects.using(using).filter(
                 content_type__app_label="accounts",
                 content_type__model="organization",
                 codename__in=codenames,
             )
+        )
+        permission_set.permissions.set(permissions)
+        _grant_to_holders(apps, using, permission_set, permissions)
+
+
+def _grant_to_holders(apps, using, permission_set, permissions) -> None:
+    """Groups holding a default set get the capabilities it gained (sets only ever gain them;
+    guardian's rows are otherwise kept by the services)."""
+    links = apps.get_model("groups", "GroupPermissionSet").objects.using(using)
+    rows = apps.get_model("accounts", "OrganizationGroupObjectPermission").objects.using(using)
+    holders = links.filter(permission_set_id=permission_set.pk).values_list(
+        "group_id", "group__organization_id"
+    )
+    for group_id, organization_id in holders:
+        present = set(
+            rows.filter(group_id=group_id, content_object_id=organization_id).values_list(
+                "permission_id", flat=True
+            )
+        )
+        rows.bulk_create(
+            [
+                rows.model(group_id=group_id, content_object_id=organization_id, permission_id=p.pk)
+                for p in permissions
+                if p.pk not in present
+            ]
         )
 
 

@@ -232,3 +232,126 @@ class GroupGroupObjectPermission(GroupObjectPermissionBase):
 
     class Meta(GroupObjectPermissionBase.Meta):
         verbose_name = "group right of a group"
+
+
+ACCESS_TYPES = ("CREATE", "READ", "UPDATE", "DELETE", "EXECUTE")
+
+
+def access_codename(access_type: str) -> str:
+    """The permission codename of an access type, the same on resources and organizations."""
+    return f"access_{access_type.lower()}"
+
+
+class Resource(models.Model):
+    """A protected thing of an organization, identified by a registered type and a key
+    (``WORKFLOW_DEF:checkout``). It may sit in a folder (a resource of a folder type); a grant
+    on a folder reaches everything inside it, present and future."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="resources"
+    )
+    type = models.CharField(max_length=60)
+    key = models.CharField(max_length=200)
+    name = models.CharField(max_length=NAME_MAX_LENGTH, blank=True)
+    folder = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="contents"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["type", "key"]
+        permissions = [(access_codename(t), t) for t in ACCESS_TYPES]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "type", "key"], name="groups_resource_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name or f"{self.type}:{self.key}"
+
+    @property
+    def ref(self) -> str:
+        return f"{self.type}:{self.key}"
+
+
+class Grant(models.Model):
+    """ "Subject may do these things on this target": a user or a group; the organization (no
+    resource) or a resource; a permission set or a list of access types. Guardian's rows are
+    derived from these by the grant services."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="grants"
+    )
+    subject_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="grants",
+    )
+    subject_group = models.ForeignKey(
+        Group, null=True, blank=True, on_delete=models.CASCADE, related_name="grants"
+    )
+    resource = models.ForeignKey(
+        Resource, null=True, blank=True, on_delete=models.CASCADE, related_name="grants"
+    )
+    permission_set = models.ForeignKey(
+        PermissionSet, null=True, blank=True, on_delete=models.PROTECT, related_name="grants"
+    )
+    access_types = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(subject_user__isnull=True, subject_group__isnull=False)
+                | Q(subject_user__isnull=False, subject_group__isnull=True),
+                name="groups_grant_one_subject",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "resource"], name="groups_grant_target_idx"),
+        ]
+
+    def __str__(self):
+        what = self.permission_set.name if self.permission_set_id else ", ".join(self.access_types)
+        return f"{self.subject} may {what} on {self.target_name}"
+
+    @property
+    def subject(self):
+        return self.subject_user if self.subject_user_id else self.subject_group
+
+    @property
+    def target_name(self) -> str:
+        return str(self.resource) if self.resource_id else str(self.organization)
+
+
+class ResourceUserObjectPermission(UserObjectPermissionBase):
+    """Guardian's direct-foreign-key table: a user's access on one resource."""
+
+    content_object = models.ForeignKey(
+        Resource, on_delete=models.CASCADE, related_name="user_access"
+    )
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = "resource access of a user"
+
+
+class ResourceGroupObjectPermission(GroupObjectPermissionBase):
+    """Guardian's direct-foreign-key table: a group's access on one resource."""
+
+    content_object = models.ForeignKey(
+        Resource, on_delete=models.CASCADE, related_name="group_access"
+    )
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = "resource access of a group"

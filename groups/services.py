@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 from guardian.shortcuts import assign_perm, remove_perm
@@ -24,6 +25,7 @@ from . import access, nesting
 from .models import (
     DESCRIPTION_MAX_LENGTH,
     NAME_MAX_LENGTH,
+    Grant,
     Group,
     GroupGroupObjectPermission,
     GroupPermissionSet,
@@ -31,6 +33,7 @@ from .models import (
     MemberGroup,
     Membership,
     PermissionSet,
+    access_codename,
 )
 
 User = get_user_model()
@@ -721,6 +724,9 @@ def permission_set_update(
         permission_set.permissions.set(_clean_permissions(permissions))
         for link in permission_set.group_links.select_related("group__organization"):
             _sync_organization_permissions(link.group)
+        from .grants import sync_permission_set
+
+        sync_permission_set(permission_set)
     after = _set_snapshot(permission_set)
     if after != before:
         audit_record(
@@ -745,10 +751,12 @@ def permission_set_delete(
     if actor is not None:
         access.require(actor, "manage_permission_sets", permission_set.organization)
     holders = permission_set.group_links.count()
-    if holders:
+    grants = permission_set.grants.count()
+    if holders or grants:
+        uses = [f"held by {holders} group{'s' if holders != 1 else ''}"] if holders else []
+        uses += [f"used by {grants} grant{'s' if grants != 1 else ''}"] if grants else []
         raise ValidationError(
-            f"“{permission_set}” is held by {holders} group{'s' if holders != 1 else ''}: "
-            "remove it from them first.",
+            f"“{permission_set}” is {' and '.join(uses)}: remove it from them first.",
             code=CONFLICT,
         )
     audit_record(
@@ -765,11 +773,24 @@ def permission_set_delete(
 def _sync_organization_permissions(group: Group) -> None:
     """Make guardian's rows for ``group`` on its organization equal to the union of the
     capabilities of the permission sets it holds."""
+    # The sets it holds as roles, and the grants on the organization itself.
+    organization_grants = Grant.objects.filter(subject_group=group, resource=None)
     wanted = set(
-        Permission.objects.filter(permission_sets__group_links__group=group).values_list(
-            "pk", flat=True
-        )
+        Permission.objects.filter(
+            Q(permission_sets__group_links__group=group)
+            | Q(permission_sets__grants__in=organization_grants)
+        ).values_list("pk", flat=True)
     )
+    for access_types in organization_grants.filter(permission_set=None).values_list(
+        "access_types", flat=True
+    ):
+        wanted |= set(
+            Permission.objects.filter(
+                content_type__app_label="accounts",
+                content_type__model="organization",
+                codename__in=[access_codename(t) for t in access_types],
+            ).values_list("pk", flat=True)
+        )
     rows = OrganizationGroupObjectPermission.objects.filter(
         group_id=group.pk, content_object=group.organization
     )

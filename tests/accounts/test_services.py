@@ -38,6 +38,12 @@ ADMIN_CAPABILITIES = [
     "manage_permission_sets",
     "manage_users",
     "view_audit_log",
+    "manage_access",
+    "access_create",
+    "access_read",
+    "access_update",
+    "access_delete",
+    "access_execute",
 ]
 
 
