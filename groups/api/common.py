@@ -17,6 +17,8 @@ DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 Page = Annotated[int, Query(ge=1, le=1_000_000_000, description="Page number, from 1.")]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page (at most 100).")]
+# A NUL makes PostgreSQL refuse the query (a 500) and SQLite's LIKE stop there (matching all).
+Search = Annotated[str, Query(pattern=r"^[^\x00]*$", description="Words to look for.")]
 
 
 def organization_of(request, org_slug):

@@ -40,9 +40,15 @@ def _codes(error: ValidationError) -> set[str]:
     return {e.code for e in errors if e.code}
 
 
+# The services name some fields as the models do; the API's bodies name them otherwise.
+API_FIELDS = {"display_name": "name"}
+
+
 def _details(error: ValidationError) -> dict:
     if hasattr(error, "error_dict"):
-        return {field: messages for field, messages in error.message_dict.items()}
+        return {
+            API_FIELDS.get(field, field): messages for field, messages in error.message_dict.items()
+        }
     return {}
 
 
@@ -61,6 +67,9 @@ def install(api) -> None:
 
     @api.exception_handler(SchemaValidationError)
     def schema_error(request, exc):
+        if any(item.get("loc", ("",))[0] == "path" for item in exc.errors):
+            # A malformed id in the URL names nothing: the same 404 as an unknown one.
+            return respond(request, 404, "Not found.")
         details: dict = {}
         for item in exc.errors:
             location = [

@@ -18,6 +18,7 @@ from .common import (
     Limit,
     OrgSlug,
     Page,
+    Search,
     decode_cursor,
     encode_cursor,
     group_out,
@@ -47,11 +48,38 @@ def _detail(group) -> dict:
     }
 
 
+def _storable(text) -> bool:
+    """Text a database can compare: no NUL, no lone surrogate."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
+
+
+def _cursor_position(values) -> tuple[int, str, int]:
+    """``(kind order, name, pk)`` of the last group of the previous page. Anything else is a
+    400 before it reaches the database (an infinite or huge number overflowed it, a NUL or a
+    lone surrogate in the name made the driver fail: 500s)."""
+    if len(values) == 3:
+        kind_order, name, pk = values
+        if (
+            type(kind_order) is int
+            and 0 <= kind_order <= 2
+            and type(pk) is int
+            and 0 < pk < 2**31
+            and isinstance(name, str)
+            and _storable(name)
+        ):
+            return kind_order, name, pk
+    raise HttpError(400, "cursor is not one this API gave out.")
+
+
 @router.get("/groups", response={200: schemas.GroupPage, **ERRORS}, summary="List groups")
 def groups_list(
     request,
     org_slug: OrgSlug,
-    search: str = "",
+    search: Search = "",
     page: Page = 1,
     limit: Limit = DEFAULT_LIMIT,
     cursor: str | None = None,
@@ -71,11 +99,7 @@ def groups_list(
         last = groups[page * limit - 1 : page * limit] if result["meta"]["hasNextPage"] else []
     else:
         _, limit = page_params(1, limit)
-        values = decode_cursor(cursor)
-        try:
-            kind_order, name, pk = int(values[0]), str(values[1]), int(values[2])
-        except (IndexError, TypeError, ValueError) as error:
-            raise HttpError(400, "cursor is not one this API gave out.") from error
+        kind_order, name, pk = _cursor_position(decode_cursor(cursor))
         total = groups.count()
         rest = groups.filter(
             Q(kind_order__gt=kind_order)
@@ -171,7 +195,7 @@ def members_list(
     request,
     org_slug: OrgSlug,
     group_id: UUID,
-    search: str = "",
+    search: Search = "",
     page: Page = 1,
     limit: Limit = DEFAULT_LIMIT,
 ):

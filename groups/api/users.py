@@ -17,6 +17,7 @@ from .common import (
     Limit,
     OrgSlug,
     Page,
+    Search,
     organization_of,
     organization_ref,
     paginate,
@@ -47,7 +48,7 @@ def _user(organization, user_id):
 
 @router.get("/users", response={200: schemas.UserPage, **ERRORS}, summary="List or search users")
 def users_list(
-    request, org_slug: OrgSlug, search: str = "", page: Page = 1, limit: Limit = DEFAULT_LIMIT
+    request, org_slug: OrgSlug, search: Search = "", page: Page = 1, limit: Limit = DEFAULT_LIMIT
 ):
     """The organization's users; ``search`` (three characters at least) matches the first
     name, the last name or the email."""
