@@ -5,7 +5,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from . import services
-from .models import DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH
+from .models import ACCESS_TYPES, DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH
 
 
 class GroupForm(forms.Form):
@@ -74,3 +74,72 @@ class PermissionSetChoiceForm(forms.Form):
     def __init__(self, *args, queryset, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["permission_set"].queryset = queryset
+
+
+class MemberGroupForm(forms.Form):
+    child = forms.ModelChoiceField(
+        label="Add a group as a member", queryset=None, to_field_name="public_id"
+    )
+
+    def __init__(self, *args, queryset, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["child"].queryset = queryset
+        self.fields["child"].label_from_instance = lambda group: group.display_name
+
+
+ORGANIZATION_TARGET = "organization"
+
+
+def target_choices(organization, resources):
+    return [(ORGANIZATION_TARGET, f"All of {organization} (every resource)")] + [
+        (str(r.public_id), f"{r} ({r.ref})" if r.name else r.ref) for r in resources
+    ]
+
+
+class GrantForm(forms.Form):
+    target = forms.ChoiceField(label="On")
+    access = forms.MultipleChoiceField(
+        label="Access",
+        required=False,
+        choices=[(t, t.capitalize()) for t in ACCESS_TYPES],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    permission_set = forms.ModelChoiceField(
+        label="or a permission set",
+        required=False,
+        queryset=None,
+        to_field_name="public_id",
+        empty_label="—",
+    )
+
+    def __init__(self, *args, organization, resources, permission_sets, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.resources = {str(r.public_id): r for r in resources}
+        self.organization = organization
+        self.fields["target"].choices = target_choices(organization, resources)
+        self.fields["permission_set"].queryset = permission_sets
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("access")) == bool(data.get("permission_set")):
+            raise ValidationError("Choose access types or a permission set (one of the two).")
+        return data
+
+    def target_object(self):
+        value = self.cleaned_data["target"]
+        return self.organization if value == ORGANIZATION_TARGET else self.resources[value]
+
+
+class CheckAccessForm(forms.Form):
+    access = forms.ChoiceField(label="Can they", choices=[(t, t) for t in ACCESS_TYPES])
+    target = forms.ChoiceField(label="on")
+
+    def __init__(self, *args, organization, resources, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.resources = {str(r.public_id): r for r in resources}
+        self.organization = organization
+        self.fields["target"].choices = target_choices(organization, resources)
+
+    def target_object(self):
+        value = self.cleaned_data["target"]
+        return self.organization if value == ORGANIZATION_TARGET else self.resources[value]

@@ -8,7 +8,7 @@ from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Val
 from accounts.models import Organization
 
 from . import access
-from .models import Group, GroupPermissionSet, Membership, PermissionSet
+from .models import Group, GroupPermissionSet, MemberGroup, Membership, PermissionSet, Resource
 
 User = get_user_model()
 SEARCH_MIN_LENGTH = 3
@@ -119,4 +119,58 @@ def permission_sets_available(group):
         PermissionSet.objects.filter(Q(organization=None) | Q(organization=group.organization_id))
         .exclude(Exists(held))
         .order_by("name")
+    )
+
+
+def member_groups(group):
+    """The groups that are members of ``group``, with their (effective) member counts."""
+    return (
+        MemberGroup.objects.filter(parent=group)
+        .select_related("child")
+        .annotate(member_count=Count("child__user", distinct=True))
+        .order_by("child__display_name")
+    )
+
+
+def inherited_via(group, memberships) -> dict:
+    """For the inherited members among ``memberships``: the member groups of ``group`` they
+    come through, by user id (one query for the whole page)."""
+    inherited = [m.user_id for m in memberships if not m.direct]
+    if not inherited:
+        return {}
+    children = MemberGroup.objects.filter(parent=group).values("child")
+    via = {}
+    rows = (
+        Membership.objects.filter(group_id__in=children, user_id__in=inherited)
+        .values_list("user_id", "group__group__display_name")
+        .order_by("group__group__display_name")
+    )
+    for user_id, name in rows:
+        via.setdefault(user_id, []).append(name)
+    return via
+
+
+def groups_addable_as_members(group):
+    """Groups of the organization that could become members of ``group`` (not itself, not
+    already members; cycles are refused by the service with their path)."""
+    taken = MemberGroup.objects.filter(parent=group).values("child")
+    return (
+        Group.objects.filter(organization=group.organization_id)
+        .exclude(pk=group.pk)
+        .exclude(pk__in=taken)
+        .exclude(kind=Group.Kind.USERS)
+        .order_by("display_name")
+    )
+
+
+def resources_of(organization):
+    return Resource.objects.filter(organization=organization).select_related("folder")
+
+
+def user_groups(user, organization):
+    """The user's groups in ``organization``, direct and inherited."""
+    return (
+        Membership.objects.filter(user=user, group__group__organization=organization)
+        .select_related("group__group")
+        .order_by("-direct", "group__group__display_name")
     )

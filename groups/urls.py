@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_users
 
 app_name = "groups"
 
@@ -11,6 +11,24 @@ urlpatterns = [
     path("groups/<uuid:group_id>/", views.group_detail, name="group_detail"),
     path("groups/<uuid:group_id>/permissions/", views.group_permissions, name="group_permissions"),
     path("groups/<uuid:group_id>/settings/", views.group_settings, name="group_settings"),
+    path("groups/<uuid:group_id>/access/", views.group_access, name="group_access"),
+    path("groups/<uuid:group_id>/access/add/", views.grant_add, name="grant_add"),
+    path(
+        "groups/<uuid:group_id>/access/<uuid:grant_id>/remove/",
+        views.grant_remove,
+        name="grant_remove",
+    ),
+    path(
+        "groups/<uuid:group_id>/member-groups/add/",
+        views.member_group_add,
+        name="member_group_add",
+    ),
+    path(
+        "groups/<uuid:group_id>/member-groups/<uuid:child_id>/remove/",
+        views.member_group_remove,
+        name="member_group_remove",
+    ),
+    path("users/<uuid:user_id>/", views_users.user_detail, name="user_detail"),
     path("groups/<uuid:group_id>/delete/", views.group_delete, name="group_delete"),
     path("groups/<uuid:group_id>/members/add/", views.members_add, name="members_add"),
     path(

@@ -8,6 +8,7 @@ one, and sends writes through the services.
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -17,13 +18,20 @@ from django_htmx.http import HttpResponseClientRedirect, push_url, trigger_clien
 from accounts.audit import Channel
 from adminsite.htmx import login_required_htmx, wants_partial
 
-from . import access, queries, services
-from .forms import DeleteGroupForm, GroupForm, PermissionSetChoiceForm
-from .models import Group
+from . import access, explain, grants, queries, services
+from .forms import (
+    DeleteGroupForm,
+    GrantForm,
+    GroupForm,
+    MemberGroupForm,
+    PermissionSetChoiceForm,
+)
+from .models import Grant, Group, PermissionSet
 
 GROUPS_PER_PAGE = 25
 MEMBERS_PER_PAGE = 25
 TEMPLATE = "groups/groups.html"
+TABS = ("members", "permissions", "access", "settings")
 
 
 def _messages_text(error: ValidationError) -> str:
@@ -67,6 +75,7 @@ def _tab_url(group, tab="members"):
     names = {
         "members": "groups:group_detail",
         "permissions": "groups:group_permissions",
+        "access": "groups:group_access",
         "settings": "groups:group_settings",
     }
     return reverse(names[tab], args=[group.organization.slug, group.public_id])
@@ -88,10 +97,9 @@ def _details(request, organization, group, tab, **extra):
         "tab": tab,
         "rights": rights,
         "access": checker,
+        "sees_everyone": checker.sees_every_group(organization),
         "member_count": queries.member_count(group),
-        "tab_urls": {
-            name: _tab_url(group, name) for name in ("members", "permissions", "settings")
-        },
+        "tab_urls": {name: _tab_url(group, name) for name in TABS},
     }
     if tab == "members":
         search = request.GET.get("q", "") if request.method == "GET" else ""
@@ -100,6 +108,18 @@ def _details(request, organization, group, tab, **extra):
             request.GET.get("page") if request.method == "GET" else 1
         )
         context["member_search"] = search
+        context["via"] = queries.inherited_via(group, context["members_page"].object_list)
+        context["member_groups"] = queries.member_groups(group)
+        if rights["manage_members"]:
+            context["member_group_form"] = extra.pop(
+                "member_group_form",
+                MemberGroupForm(queryset=queries.groups_addable_as_members(group)),
+            )
+    elif tab == "access":
+        context["access_items"] = explain.group_access(group)
+        context["can_manage_access"] = checker.can("manage_access", organization)
+        if context["can_manage_access"]:
+            context["grant_form"] = extra.pop("grant_form", None) or _grant_form(organization)
     elif tab == "permissions":
         context["permission_links"] = queries.group_permission_sets(group)
         if rights["manage_permission_sets"]:
@@ -392,3 +412,132 @@ def permission_set_remove(request, org_slug, group_id, set_id):
     if not wants_partial(request):
         return redirect(_tab_url(group, "permissions"))
     return _render(request, organization, _details(request, organization, group, "permissions"))
+
+
+# --- member groups ---------------------------------------------------------------------------
+
+
+def _members_tab_response(request, organization, group, *, changed=False):
+    if not wants_partial(request):
+        return redirect(_tab_url(group))
+    response = _render(request, organization, _details(request, organization, group, "members"))
+    push_url(response, _tab_url(group))
+    return _changed(response, "membership-changed") if changed else response
+
+
+@login_required_htmx
+@require_POST
+def member_group_add(request, org_slug, group_id):
+    """Make another group a member of this one (its members become members here)."""
+    organization = access.organization_for_user(request.user, org_slug)
+    group = access.group_for_user(request.user, organization, group_id, "manage_members")
+    form = MemberGroupForm(request.POST, queryset=queries.groups_addable_as_members(group))
+    if not form.is_valid():
+        messages.error(request, "Choose one of the groups offered.")
+        return _members_tab_response(request, organization, group)
+    child = form.cleaned_data["child"]
+    try:
+        services.member_group_add(parent=group, child=child, channel=Channel.UI, actor=request.user)
+    except ValidationError as problem:
+        messages.error(request, _messages_text(problem))
+        return _members_tab_response(request, organization, group)
+    messages.success(request, f"{child} is now a member of {group}: so are its members.")
+    return _members_tab_response(request, organization, group, changed=True)
+
+
+@login_required_htmx
+@require_POST
+def member_group_remove(request, org_slug, group_id, child_id):
+    organization = access.organization_for_user(request.user, org_slug)
+    group = access.group_for_user(request.user, organization, group_id, "manage_members")
+    link = queries.member_groups(group).filter(child__public_id=child_id).first()
+    if link is None:
+        messages.info(request, "That group is not a member of this group (any more).")
+        return _members_tab_response(request, organization, group)
+    try:
+        services.member_group_remove(
+            parent=group, child=link.child, channel=Channel.UI, actor=request.user
+        )
+    except ValidationError as problem:
+        messages.error(request, _messages_text(problem))
+        return _members_tab_response(request, organization, group)
+    messages.success(request, f"{link.child} is no longer a member of {group}.")
+    return _members_tab_response(request, organization, group, changed=True)
+
+
+# --- access (grants) -----------------------------------------------------------------------
+
+
+def _grant_form(organization, data=None):
+    return GrantForm(
+        data,
+        organization=organization,
+        resources=list(queries.resources_of(organization)),
+        permission_sets=PermissionSet.objects.filter(
+            Q(organization=organization) | Q(organization=None)
+        ).order_by("name"),
+    )
+
+
+def _access_tab_response(request, organization, group, **extra):
+    if not wants_partial(request):
+        return redirect(_tab_url(group, "access"))
+    context = _details(request, organization, group, "access", **extra)
+    response = _render(request, organization, context)
+    push_url(response, _tab_url(group, "access"))
+    return response
+
+
+@login_required_htmx
+@vary_on_headers("HX-Request")
+@require_GET
+def group_access(request, org_slug, group_id):
+    """The Access tab: what the group's members get, and (for access managers) its grants."""
+    organization = access.organization_for_user(request.user, org_slug)
+    group = access.group_for_user(request.user, organization, group_id)
+    return _render(request, organization, _details(request, organization, group, "access"))
+
+
+@login_required_htmx
+@require_POST
+def grant_add(request, org_slug, group_id):
+    organization = access.organization_for_user(request.user, org_slug)
+    group = access.group_for_user(request.user, organization, group_id)
+    access.require(request.user, "manage_access", organization)
+    form = _grant_form(organization, request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.non_field_errors()) or "Check the form.")
+        return _access_tab_response(request, organization, group, grant_form=form)
+    target = form.target_object()
+    try:
+        grants.grant_add(
+            organization=organization,
+            subject=group,
+            target=target,
+            permission_set=form.cleaned_data["permission_set"],
+            access_types=form.cleaned_data["access"] or None,
+            channel=Channel.UI,
+            actor=request.user,
+        )
+    except ValidationError as problem:
+        messages.error(request, _messages_text(problem))
+    else:
+        what = form.cleaned_data["permission_set"] or ", ".join(form.cleaned_data["access"])
+        messages.success(request, f"Members of {group} now get {what} on {target}.")
+    return _access_tab_response(request, organization, group)
+
+
+@login_required_htmx
+@require_POST
+def grant_remove(request, org_slug, group_id, grant_id):
+    organization = access.organization_for_user(request.user, org_slug)
+    group = access.group_for_user(request.user, organization, group_id)
+    access.require(request.user, "manage_access", organization)
+    grant = Grant.objects.filter(subject_group=group, public_id=grant_id).first()
+    if grant is None:
+        messages.info(request, "That grant does not exist (any more).")
+    else:
+        text = str(grant)
+        grants.grant_delete(grant=grant, channel=Channel.UI, actor=request.user)
+        messages.success(request, f"Revoked: {text}.")
+    return _access_tab_response(request, organization, group)

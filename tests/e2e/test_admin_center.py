@@ -309,6 +309,8 @@ def test_keyboard_search_and_confirmation_dialog(
     page.keyboard.press("ArrowRight")
     expect(page.get_by_role("tab", name="Permissions")).to_be_focused()
     page.keyboard.press("ArrowRight")
+    expect(page.get_by_role("tab", name="Access")).to_be_focused()
+    page.keyboard.press("ArrowRight")
     page.keyboard.press("Enter")
     expect(page.get_by_role("tab", name="Settings")).to_have_attribute("aria-selected", "true")
     expect(page.get_by_role("tab", name="Settings")).to_be_focused()

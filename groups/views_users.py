@@ -1,0 +1,57 @@
+"""A person's page: their groups (direct and inherited), what they can access, and why."""
+
+from django.contrib.auth import get_user_model
+from django.http import Http404
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from adminsite.htmx import login_required_htmx
+
+from . import access, explain, queries
+from .forms import CheckAccessForm
+
+User = get_user_model()
+
+
+@login_required_htmx
+@require_GET
+def user_detail(request, org_slug, user_id):
+    """Visible to people who see every group (administrators, Read only) and to the person;
+    the groups listed are those the viewer may see."""
+    organization = access.organization_for_user(request.user, org_slug)
+    person = User.objects.filter(public_id=user_id).first()
+    if person is None or not access.is_member(person, organization):
+        raise Http404("No such user.")
+    checker = access.Access(request.user)
+    if person != request.user and not checker.sees_every_group(organization):
+        raise Http404("No such user.")
+    resources = list(queries.resources_of(organization))
+    form = CheckAccessForm(
+        request.GET if "access" in request.GET else None,
+        organization=organization,
+        resources=resources,
+    )
+    verdict = None
+    if form.is_bound and form.is_valid():
+        target = form.target_object()
+        access_type = form.cleaned_data["access"]
+        verdict = {
+            "target": target,
+            "access": access_type,
+            "allowed": explain.can(person, access_type, target),
+            "paths": explain.explain(person, access_type, target),
+        }
+    visible = set(access.groups_visible_to(request.user, organization).values_list("pk", flat=True))
+    memberships = [m for m in queries.user_groups(person, organization) if m.group_id in visible]
+    context = {
+        "organization": organization,
+        "organizations": queries.organizations_of(request.user),
+        "nav": "groups",
+        "person": person,
+        "memberships": memberships,
+        "person_organizations": queries.organizations_of(person),
+        "access_items": explain.user_access(person, organization),
+        "form": form,
+        "verdict": verdict,
+    }
+    return render(request, "groups/user_detail.html", context)
