@@ -340,6 +340,15 @@ def _active_administrators(organization_id, *, graph=None, without=None) -> set:
     return set(rows.values_list("user_id", flat=True))
 
 
+def _in_administrators(group: Group, graph=None) -> bool:
+    """Whether ``group`` is the Administrators group or nested in it, at any depth."""
+    graph = graph or nesting.Graph(group.organization_id)
+    administrators = Group.objects.filter(
+        organization_id=group.organization_id, kind=Group.Kind.ADMINISTRATORS
+    ).values_list("pk", flat=True)
+    return bool(graph.above(group.pk) & set(administrators))
+
+
 def _last_administrator_error(organization) -> ValidationError:
     return ValidationError(
         {
@@ -479,12 +488,14 @@ def membership_add(
     users = list(dict.fromkeys(users))
     if expires_at is not None and expires_at <= timezone.now():
         raise ValidationError({"expires_at": "The expiry must be in the future."})
-    if expires_at is not None and group.kind == Group.Kind.ADMINISTRATORS:
+    if expires_at is not None and _in_administrators(group):
         # An expiry could end the last administrator's membership: nobody could then repair it.
+        # Expiry is not guarded by the last-administrator rule (access must not outlive it), so
+        # a group nested in Administrators (at any depth) is refused too.
         raise ValidationError(
             {
-                "expires_at": "Memberships of the Administrators group cannot expire: give "
-                "temporary rights through a custom group instead."
+                "expires_at": "Memberships of the Administrators group (or of a group nested in "
+                "it) cannot expire: give temporary rights through a custom group instead."
             }
         )
     validate_addable(group, users)
@@ -560,6 +571,9 @@ def member_group_add(*, parent: Group, child: Group, channel: str = Channel.SYST
     """Make ``child`` a member of ``parent``: every member of ``child`` (at any depth) becomes
     a member of ``parent`` at once. Same organization only; a cycle is refused with its path.
     Returns False if it already was."""
+    # Every nesting of the organization runs one at a time (the Administrators row is the
+    # organization's lock), so two opposite nestings cannot both pass the cycle check.
+    _lock(default_group(parent.organization, Group.Kind.ADMINISTRATORS))
     parent = _lock(parent)
     if actor is not None:
         if not access.can(actor, "view", parent):
@@ -570,6 +584,16 @@ def member_group_add(*, parent: Group, child: Group, channel: str = Channel.SYST
     if child.organization_id != parent.organization_id:
         raise ValidationError({"child": f"“{child}” is not in {parent.organization}."})
     _check_members_editable(parent, "add")
+    if child.kind == Group.Kind.USERS and parent.kind == Group.Kind.ADMINISTRATORS:
+        raise ValidationError(
+            {
+                "child": ValidationError(
+                    f"“{child}” holds everyone: nesting it in “{parent}” would make every user "
+                    "an administrator.",
+                    code=PROTECTED,
+                )
+            }
+        )
     if child.pk == parent.pk:
         raise ValidationError(
             {"child": ValidationError(f"“{parent}” cannot be a member of itself.", code="cycle")}
@@ -586,6 +610,22 @@ def member_group_add(*, parent: Group, child: Group, channel: str = Channel.SYST
                     f"“{child}” cannot be a member of “{parent}”: “{parent}” is already inside "
                     f"“{child}” ({names} would be a cycle).",
                     code="cycle",
+                )
+            }
+        )
+    if (
+        _in_administrators(parent, graph)
+        and Membership.objects.filter(
+            group_id__in=graph.below(child.pk), direct=True, expires_at__isnull=False
+        ).exists()
+    ):
+        # The same reason as in ``membership_add``: an administrator's access must not expire.
+        raise ValidationError(
+            {
+                "child": ValidationError(
+                    f"“{child}” has members whose membership expires: it cannot be nested "
+                    f"into “{parent}”, whose members are administrators.",
+                    code=CONFLICT,
                 )
             }
         )
