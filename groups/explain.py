@@ -22,6 +22,10 @@ from .models import (
     access_codename,
 )
 
+# Routes shown per grant and starting group: nesting is a DAG, so their number is finite, but
+# a dense one could have very many.
+MAX_ROUTES = 50
+
 
 def _target_chain(target) -> list:
     """[resource, its folder, the folder's folder, …] for a resource; [] for the organization."""
@@ -77,7 +81,9 @@ def _grants_reaching(target):
     return (
         Grant.objects.filter(organization=organization)
         .filter(Q(resource__in=chain) | Q(resource=None))
-        .select_related("subject_user", "subject_group", "resource", "permission_set")
+        .select_related(
+            "organization", "subject_user", "subject_group", "resource", "permission_set"
+        )
     )
 
 
@@ -106,7 +112,7 @@ def group_access(group: Group) -> list[dict]:
     above = graph.above(group.pk)
     grants = list(
         Grant.objects.filter(subject_group_id__in=above).select_related(
-            "subject_group", "resource", "permission_set"
+            "organization", "subject_group", "resource", "permission_set"
         )
     )
     set_codenames = _set_codenames({g.permission_set_id for g in grants if g.permission_set_id})
@@ -126,7 +132,9 @@ def user_access(user, organization: Organization) -> list[dict]:
     grants = list(
         Grant.objects.filter(organization=organization)
         .filter(Q(subject_user=user) | Q(subject_group__in=groups))
-        .select_related("subject_group", "subject_user", "resource", "permission_set")
+        .select_related(
+            "organization", "subject_group", "subject_user", "resource", "permission_set"
+        )
     )
     set_codenames = _set_codenames({g.permission_set_id for g in grants if g.permission_set_id})
     return [
@@ -161,6 +169,12 @@ def explain(user, access_type: str, target) -> list[Path]:
     target = resolve(target)
     organization = _organization(target)
     if not user.is_active:
+        return []
+    if (
+        isinstance(target, Resource)
+        and access_type not in resource_types.get(target.type).access_types
+    ):
+        # As ``can`` says: no grant, role or operator status gives what the type lacks.
         return []
     reaching = list(_grants_reaching(target))
     set_codenames = _set_codenames({g.permission_set_id for g in reaching if g.permission_set_id})
@@ -215,18 +229,35 @@ def explain(user, access_type: str, target) -> list[Path]:
                 paths.append(Path([me, *tail], cut))
             continue
         for start in sorted(direct):
-            route = graph.path(subject_group_id, start)
-            if route is None:
-                continue
-            route = route[::-1]  # from the user's own group up to the grant's group
-            steps = [Step("user", user.display_name, str(user.public_id))]
-            steps += [Step("group", names[g], str(public[g])) for g in route]
-            removal = [f"remove {user.display_name} from {names[route[0]]}"]
-            removal += [
-                f"take {names[child]} out of {names[parent]}" for child, parent in pairwise(route)
-            ]
-            paths.append(Path(steps + tail, removal + cut))
+            for route in _routes(graph, start, subject_group_id):
+                steps = [Step("user", user.display_name, str(user.public_id))]
+                steps += [Step("group", names[g], str(public[g])) for g in route]
+                removal = [f"remove {user.display_name} from {names[route[0]]}"]
+                removal += [
+                    f"take {names[child]} out of {names[parent]}"
+                    for child, parent in pairwise(route)
+                ]
+                paths.append(Path(steps + tail, removal + cut))
     return paths
+
+
+def _routes(graph, start, goal, limit=MAX_ROUTES) -> list[list]:
+    """Every chain of group ids from ``start`` (a group the user is directly in) up to
+    ``goal``, through member-group edges: with a diamond of nested groups each route is a
+    separate path, since cutting one leaves the others. In memory; at most ``limit``."""
+    if start == goal:
+        return [[start]]
+    if goal not in graph.above(start):
+        return []
+    routes, stack = [], [(start, [start])]
+    while stack and len(routes) < limit:
+        node, route = stack.pop()
+        for parent in sorted(graph.parents[node], reverse=True):
+            if parent == goal:
+                routes.append([*route, parent])
+            elif parent not in route:
+                stack.append((parent, [*route, parent]))
+    return routes[:limit]
 
 
 def _grant_steps(grant, access_type, chain, organization) -> list[Step]:
