@@ -1,8 +1,11 @@
 """Input for the Admin Center's group pages. Forms validate with the services' own rules; the
 views hand ``cleaned_data`` to a service."""
 
+from datetime import timedelta
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from . import services
 from .models import ACCESS_TYPES, DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH
@@ -143,3 +146,25 @@ class CheckAccessForm(forms.Form):
     def target_object(self):
         value = self.cleaned_data["target"]
         return self.organization if value == ORGANIZATION_TARGET else self.resources[value]
+
+
+class ExpiryForm(forms.Form):
+    """How long new memberships last: for good, or a duration (access ends by itself)."""
+
+    DURATIONS = [
+        ("", "No end"),
+        ("1", "1 day"),
+        ("7", "7 days"),
+        ("30", "30 days"),
+        ("90", "90 days"),
+    ]
+    duration = forms.ChoiceField(
+        label="Membership ends",
+        choices=DURATIONS,
+        required=False,
+        help_text="Temporary access ends by itself: the members are removed when it expires.",
+    )
+
+    def expires_at(self):
+        days = self.cleaned_data.get("duration")
+        return timezone.now() + timedelta(days=int(days)) if days else None

@@ -21,6 +21,7 @@ from adminsite.htmx import login_required_htmx, wants_partial
 from . import access, explain, grants, queries, services
 from .forms import (
     DeleteGroupForm,
+    ExpiryForm,
     GrantForm,
     GroupForm,
     MemberGroupForm,
@@ -281,8 +282,11 @@ def members_add(request, org_slug, group_id):
         picked = request.POST.getlist("users")
         users, unknown = queries.users_by_public_ids(organization, picked)
         error = None
+        expiry = ExpiryForm(request.POST)
         if not picked:
             error = "Pick at least one person to add."
+        elif not expiry.is_valid():
+            error = " ".join(m for messages_ in expiry.errors.values() for m in messages_)
         elif unknown:
             error = (
                 f"Nothing was added: {len(unknown)} of the people picked are not in {organization}."
@@ -290,7 +294,11 @@ def members_add(request, org_slug, group_id):
         else:
             try:
                 added = services.membership_add(
-                    group=group, users=users, channel=Channel.UI, actor=request.user
+                    group=group,
+                    users=users,
+                    expires_at=expiry.expires_at(),
+                    channel=Channel.UI,
+                    actor=request.user,
                 )
             except ValidationError as problem:
                 error = _messages_text(problem)
@@ -320,6 +328,7 @@ def members_add(request, org_slug, group_id):
         "search": query,
         "results": queries.users_search(organization, group, query),
         "min_length": queries.SEARCH_MIN_LENGTH,
+        "expiry_form": ExpiryForm(),
         "member_count": queries.member_count(group),
         "tab_urls": {"members": _tab_url(group)},
     }
