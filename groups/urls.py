@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_users
+from . import views, views_resources, views_users
 
 app_name = "groups"
 
@@ -29,6 +29,12 @@ urlpatterns = [
         name="member_group_remove",
     ),
     path("users/<uuid:user_id>/", views_users.user_detail, name="user_detail"),
+    path("resources/", views_resources.resource_list, name="resource_list"),
+    path(
+        "resources/<uuid:resource_id>/",
+        views_resources.resource_detail,
+        name="resource_detail",
+    ),
     path("groups/<uuid:group_id>/delete/", views.group_delete, name="group_delete"),
     path("groups/<uuid:group_id>/members/add/", views.members_add, name="members_add"),
     path(
