@@ -104,3 +104,24 @@ def test_nesting_a_cycle_is_refused_with_its_path(page, sign_in, org_admin, scen
     expect(page.get_by_text(re.compile("would be a cycle"))).to_be_visible()
     screenshot("access-cycle-refused")
     assert not Group.objects.get(pk=scene["editors"].pk).member_group_links.exists()
+
+
+def test_resource_page_lists_who_can_access_it(
+    page, sign_in, org_admin, scene, screenshot, assert_accessible
+):
+    grants.grant_add(
+        organization=scene["sales"].organization,
+        subject=scene["sales"],
+        target=scene["folder"],
+        access_types=["READ"],
+        actor=org_admin,
+    )
+    sign_in(org_admin)
+    page.get_by_role("link", name="Resources").click()
+    page.get_by_role("link", name="WORKFLOW_DEF:checkout").click()
+    expect(page.get_by_role("heading", name="WORKFLOW_DEF:checkout", level=1)).to_be_visible()
+    read = page.get_by_role("row").filter(has=page.get_by_role("rowheader", name="READ"))
+    expect(read.get_by_role("link", name="Sales EMEA")).to_be_visible()
+    expect(read.get_by_text("through folder Marketing")).to_be_visible()
+    screenshot("access-resource")
+    assert_accessible("a resource's access list")
