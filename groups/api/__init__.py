@@ -5,14 +5,15 @@ Mounted at /t/<org-slug>/api/v1/; OpenAPI schema at openapi.json, docs at docs (
 
 from ninja import NinjaAPI
 
-from . import errors, groups, users
+from . import access, errors, groups, users
 from .auth import ApiKeyAuth, BrowserSession
 
 api = NinjaAPI(
     title="Admin Center API",
     version="1",
     description=(
-        "Manage an organization's groups, their members and permission sets. Authenticate "
+        "Manage an organization's groups, their members, member groups and permission sets, "
+        "its resources and grants, and ask who can access what and why. Authenticate "
         "with `Authorization: Bearer <API key>` (keys belong to one organization and act with "
         "the rights of their user), or with the Admin Center's session and CSRF token."
     ),
@@ -22,3 +23,4 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("", groups.router)
 api.add_router("", users.router)
+api.add_router("", access.router)

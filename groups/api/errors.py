@@ -8,8 +8,10 @@ from ninja.errors import ValidationError as SchemaValidationError
 
 from groups.services import CONFLICT, LAST_ADMINISTRATOR, PROTECTED
 
+# Removing a member who is only in the group through a member group (the API's own rule).
+INHERITED = "inherited"
 # A rule refusing the change (not bad input) is a conflict.
-CONFLICT_CODES = {PROTECTED, LAST_ADMINISTRATOR, CONFLICT, "cycle"}
+CONFLICT_CODES = {PROTECTED, LAST_ADMINISTRATOR, CONFLICT, "cycle", INHERITED}
 CODES = {
     400: "invalid",
     401: "unauthenticated",
@@ -41,7 +43,12 @@ def _codes(error: ValidationError) -> set[str]:
 
 
 # The services name some fields as the models do; the API's bodies name them otherwise.
-API_FIELDS = {"display_name": "name"}
+API_FIELDS = {
+    "display_name": "name",
+    "child": "groupId",
+    "folder": "folderId",
+    "permission_set": "permissionSetId",
+}
 
 
 def _details(error: ValidationError) -> dict:

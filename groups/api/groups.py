@@ -2,6 +2,7 @@
 
 from uuid import UUID
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
@@ -10,7 +11,7 @@ from ninja.errors import HttpError
 
 from accounts.audit import Channel
 from groups import access, queries, services
-from groups.models import PermissionSet
+from groups.models import Membership, PermissionSet
 
 from . import schemas
 from .common import (
@@ -29,6 +30,7 @@ from .common import (
     permission_set_ref,
     user_ref,
 )
+from .errors import INHERITED
 
 router = Router(tags=["groups"])
 ERRORS = {code: schemas.ErrorOut for code in (400, 401, 403, 404, 409)}
@@ -190,7 +192,7 @@ def member_out(membership) -> dict:
     }
 
 
-@router.get("/groups/{group_id}/members", response={200: schemas.MemberPage, **ERRORS})
+@router.get("/groups/{group_id}/members", response={200: schemas.InheritedMemberPage, **ERRORS})
 def members_list(
     request,
     org_slug: OrgSlug,
@@ -199,9 +201,18 @@ def members_list(
     page: Page = 1,
     limit: Limit = DEFAULT_LIMIT,
 ):
+    """Direct members and those inherited through member groups (``via`` names the member
+    groups they come through)."""
     _, group = _group(request, org_slug, group_id)
     members = queries.group_members(group, search)
-    return paginate(members, page=page, limit=limit, serialize=member_out)
+    result = paginate(members, page=page, limit=limit, serialize=lambda membership: membership)
+    # One query for the whole page, not one per inherited member.
+    via = queries.inherited_via(group, result["data"])
+    result["data"] = [
+        {**member_out(m), "direct": m.direct, "via": via.get(m.user_id, []) if not m.direct else []}
+        for m in result["data"]
+    ]
+    return result
 
 
 @router.post(
@@ -231,11 +242,21 @@ def members_add(request, org_slug: OrgSlug, group_id: UUID, payload: schemas.Mem
 
 @router.delete("/groups/{group_id}/members/{user_id}", response={204: None, **ERRORS})
 def members_remove(request, org_slug: OrgSlug, group_id: UUID, user_id: UUID):
-    """Remove a member; removing someone who is not a member is a no-op."""
+    """Remove a member; removing someone who is not a member is a no-op. A member who is
+    only inherited (through a member group) cannot be removed here: a 409 names the groups."""
     organization, group = _group(request, org_slug, group_id, "manage_members")
     users, unknown = queries.users_by_public_ids(organization, [user_id])
     if unknown:
         raise Http404(f"No such user in {organization}.")
+    membership = Membership.objects.filter(group_id=group.pk, user=users[0]).first()
+    if membership is not None and not membership.direct:
+        names = queries.inherited_via(group, [membership]).get(membership.user_id, [])
+        through = ", ".join(f"“{name}”" for name in names) or "a member group"
+        raise ValidationError(
+            f"{users[0].display_name} is in “{group}” only through {through}: remove them "
+            "from that group, or take that group out of this one.",
+            code=INHERITED,
+        )
     services.membership_remove(group=group, users=users, channel=Channel.API, actor=request.user)
     return 204, None
 

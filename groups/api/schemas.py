@@ -2,6 +2,7 @@
 public UUIDs as ``id``."""
 
 from datetime import datetime
+from typing import Literal
 from uuid import UUID
 
 from ninja import Schema
@@ -161,3 +162,180 @@ class ErrorOut(Schema):
     code: str
     message: str
     details: dict
+
+
+# --- nesting, resources, grants, access -------------------------------------------------------
+
+AccessType = Literal["CREATE", "READ", "UPDATE", "DELETE", "EXECUTE"]
+
+
+class InheritedMemberOut(MemberOut):
+    direct: bool
+    via: list[str]
+
+
+class InheritedMemberPage(Schema):
+    data: list[InheritedMemberOut]
+    meta: Meta
+
+
+class MemberGroupOut(Schema):
+    id: UUID
+    name: str
+    memberCount: int
+
+
+class MemberGroupPage(Schema):
+    data: list[MemberGroupOut]
+    meta: Meta
+
+
+class MemberGroupsAddIn(Strict):
+    groupId: UUID | None = None
+    groupIds: list[UUID] | None = Field(default=None, max_length=1000)
+
+
+class GroupRef(Schema):
+    id: UUID
+    name: str
+
+
+class MemberGroupsAddOut(Schema):
+    added: list[GroupRef]
+    alreadyMembers: list[GroupRef]
+
+
+class ResourceRef(Schema):
+    id: UUID
+    type: str
+    key: str
+    name: str
+
+
+class ResourceOut(ResourceRef):
+    ref: str
+    folder: ResourceRef | None
+    createdAt: datetime
+
+
+class ResourcePage(Schema):
+    data: list[ResourceOut]
+    meta: Meta
+
+
+class ResourceCreateIn(Strict):
+    type: str = Field(max_length=200)
+    key: str = Field(max_length=10_000)
+    name: str = Field(default="", max_length=10_000)
+    folderId: UUID | None = None
+
+
+class ResourceMoveIn(Strict):
+    folderId: UUID | None = None
+
+
+class SubjectOut(Schema):
+    type: Literal["user", "group"]
+    id: UUID
+    name: str
+
+
+class AccessHolderOut(Schema):
+    subject: SubjectOut
+    via: Literal["direct", "folder", "organization"]
+    grantId: UUID
+
+
+class ResourceDetailOut(ResourceOut):
+    access: dict[str, list[AccessHolderOut]]
+
+
+class ResourceTypeOut(Schema):
+    key: str
+    name: str
+    accessTypes: list[str]
+    folder: bool
+
+
+class ResourceTypePage(Schema):
+    data: list[ResourceTypeOut]
+    meta: Meta
+
+
+class TargetOut(Schema):
+    type: Literal["organization", "resource"]
+    id: UUID
+    name: str
+    ref: str | None = None
+
+
+class GrantOut(Schema):
+    id: UUID
+    subject: SubjectOut
+    target: TargetOut
+    access: list[str]
+    permissionSet: PermissionSetRef | None
+    createdAt: datetime
+
+
+class GrantPage(Schema):
+    data: list[GrantOut]
+    meta: Meta
+
+
+class SubjectIn(Strict):
+    type: Literal["user", "group"]
+    id: UUID
+
+
+class TargetIn(Strict):
+    type: Literal["organization", "resource"]
+    id: UUID | None = None
+
+
+class GrantCreateIn(Strict):
+    subject: SubjectIn
+    target: TargetIn
+    access: list[str] | None = Field(default=None, max_length=10)
+    permissionSetId: UUID | None = None
+
+
+class AccessCheckOut(Schema):
+    allowed: bool
+
+
+class StepOut(Schema):
+    kind: str
+    name: str
+    id: str | None
+
+
+class PathOut(Schema):
+    steps: list[StepOut]
+    removableBy: list[str]
+
+
+class AccessExplainOut(Schema):
+    allowed: bool
+    paths: list[PathOut]
+
+
+class GroupAccessOut(Schema):
+    grant: GrantOut
+    access: list[str]
+    inheritedFrom: GroupRef | None
+
+
+class GroupAccessPage(Schema):
+    data: list[GroupAccessOut]
+    meta: Meta
+
+
+class UserAccessOut(Schema):
+    grant: GrantOut
+    access: list[str]
+
+
+class UserAccessPage(Schema):
+    data: list[UserAccessOut]
+    meta: Meta

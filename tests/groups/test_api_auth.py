@@ -37,6 +37,22 @@ OPERATIONS = {
     ("get", "/users/{user_id}/groups"),
     ("get", "/users/{user_id}/permissions"),
     ("get", "/permission-sets"),
+    ("get", "/groups/{group_id}/member-groups"),
+    ("post", "/groups/{group_id}/member-groups"),
+    ("delete", "/groups/{group_id}/member-groups/{child_id}"),
+    ("get", "/groups/{group_id}/access"),
+    ("get", "/users/{user_id}/access"),
+    ("get", "/resource-types"),
+    ("get", "/resources"),
+    ("post", "/resources"),
+    ("get", "/resources/{resource_id}"),
+    ("patch", "/resources/{resource_id}"),
+    ("delete", "/resources/{resource_id}"),
+    ("get", "/grants"),
+    ("post", "/grants"),
+    ("delete", "/grants/{grant_id}"),
+    ("get", "/access/check"),
+    ("get", "/access/explain"),
 }
 
 

@@ -152,7 +152,8 @@ def test_members_list_answers_members_with_who_added_them(admin_api, group, peop
         "nextCursor": None,
     }
     first = body["data"][0]
-    assert set(first) == {"user", "addedAt", "addedBy", "expiresAt"}
+    assert set(first) == {"user", "addedAt", "addedBy", "expiresAt", "direct", "via"}
+    assert (first["direct"], first["via"]) == (True, [])
     assert set(first["user"]) == USER_REF_KEYS
     assert [m["user"]["id"] for m in body["data"]] == [str(p.public_id) for p in people[:2]]
     assert first["user"]["email"] == people[0].email
