@@ -1,11 +1,13 @@
 """Groups, their members and their roles (permission sets), under /t/<org>/api/v1/."""
 
+from datetime import timedelta
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
+from django.utils import timezone
 from ninja import Router
 from ninja.errors import HttpError
 
@@ -230,8 +232,15 @@ def members_add(request, org_slug: OrgSlug, group_id: UUID, payload: schemas.Mem
     users, unknown = queries.users_by_public_ids(organization, wanted)
     if unknown:
         raise Http404(f"No such users in {organization}: {', '.join(unknown)}.")
+    if payload.expiresAt is not None and payload.expiresInDays is not None:
+        raise HttpError(400, "Give expiresAt or expiresInDays, not both.")
+    expires_at = payload.expiresAt
+    if payload.expiresInDays is not None:
+        expires_at = timezone.now() + timedelta(days=payload.expiresInDays)
+    if expires_at is not None and timezone.is_naive(expires_at):
+        raise HttpError(400, "expiresAt needs a time zone (e.g. 2026-12-01T09:00:00Z).")
     added = services.membership_add(
-        group=group, users=users, channel=Channel.API, actor=request.user
+        group=group, users=users, expires_at=expires_at, channel=Channel.API, actor=request.user
     )
     body = {
         "added": [user_ref(user) for user in added],

@@ -97,6 +97,12 @@ class MemberOut(Schema):
 class MembersAddIn(Strict):
     userId: UUID | None = None
     userIds: list[UUID] | None = Field(default=None, max_length=1000)
+    expiresAt: datetime | None = Field(
+        default=None, description="When the new memberships end (temporary access)."
+    )
+    expiresInDays: int | None = Field(
+        default=None, ge=1, le=3650, description="Or: how many days they last."
+    )
 
 
 class MembersAddOut(Schema):
