@@ -30,6 +30,7 @@ from .models import (
     access_codename,
 )
 from .services import (
+    CONFLICT,
     _save_unique,
     _sync_organization_permissions,
     clean_name,
@@ -136,7 +137,9 @@ def resource_delete(*, resource: Resource, channel: str = Channel.SYSTEM, actor)
     """Delete a resource (and the grants on it). A folder must be empty first."""
     _require(actor, resource.organization)
     if resource.contents.exists():
-        raise ValidationError(f"“{resource}” is not empty: move or delete what is inside first.")
+        raise ValidationError(
+            f"“{resource}” is not empty: move or delete what is inside first.", code=CONFLICT
+        )
     audit_record(
         action="resource.deleted",
         organization=resource.organization,

@@ -16,7 +16,6 @@ from ninja.errors import HttpError
 from accounts.audit import Channel
 from groups import access, explain, grants, queries, resource_types, services
 from groups.models import ACCESS_TYPES, Grant, Group, Resource, access_codename
-from groups.services import CONFLICT
 
 from . import schemas
 from .common import (
@@ -354,10 +353,6 @@ def resources_delete(request, org_slug: OrgSlug, resource_id: UUID):
     organization = organization_of(request, org_slug)
     access.require(request.user, "manage_access", organization)
     resource = _resource(organization, resource_id)
-    if resource.contents.exists():
-        raise ValidationError(
-            f"“{resource}” is not empty: move or delete what is inside first.", code=CONFLICT
-        )
     grants.resource_delete(resource=resource, channel=Channel.API, actor=request.user)
     return 204, None
 
