@@ -11,6 +11,7 @@ from accounts import services as account_services
 from accounts.models import AuditEvent, Organization
 from groups import services as group_services
 from groups.models import Group, GroupUserObjectPermission, Membership
+from tests.helpers import group_names
 
 from ..factories import UserFactory
 
@@ -21,14 +22,6 @@ def run(*args) -> tuple[str, str]:
     out, err = StringIO(), StringIO()
     call_command(*args, stdout=out, stderr=err, no_color=True)
     return out.getvalue(), err.getvalue()
-
-
-def group_names(user, organization) -> set[str]:
-    return set(
-        Group.objects.filter(organization=organization, user=user).values_list(
-            "display_name", flat=True
-        )
-    )
 
 
 def command_events(**filters):

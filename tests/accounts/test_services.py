@@ -1,29 +1,24 @@
 """The organization and user services: default groups, belonging, the last administrator."""
 
-from contextlib import contextmanager
-
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Max
 
 from accounts import services
 from accounts.models import (
     AuditEvent,
-    Organization,
     OrganizationGroupObjectPermission,
-    OrganizationUserObjectPermission,
 )
 from groups import services as group_services
 from groups.models import (
     Group,
-    GroupGroupObjectPermission,
     GroupPermissionSet,
     GroupUserObjectPermission,
     Membership,
 )
 from tests.conftest import make_member
 from tests.factories import UserFactory
+from tests.helpers import audit_mark, changes_nothing, events_since, group_names
 
 User = get_user_model()
 ALL_GROUP_RIGHTS = ["view_group", "change_group", "delete_group", "manage_members"]
@@ -45,67 +40,6 @@ ADMIN_CAPABILITIES = [
     "access_delete",
     "access_execute",
 ]
-
-
-def database_state() -> dict:
-    """Everything a refused operation must leave exactly as it was."""
-    return {
-        "organizations": set(Organization.objects.values_list("pk", "name", "slug")),
-        "users": set(
-            User.objects.values_list("pk", "email", "first_name", "last_name", "is_active")
-        ),
-        "groups": set(
-            Group.objects.values_list("pk", "name", "display_name", "slug", "description", "kind")
-        ),
-        "memberships": set(Membership.objects.values_list("group_id", "user_id", "expires_at")),
-        "permission_set_links": set(
-            GroupPermissionSet.objects.values_list("group_id", "permission_set_id")
-        ),
-        "group_user_rights": set(
-            GroupUserObjectPermission.objects.values_list(
-                "user_id", "permission_id", "content_object_id"
-            )
-        ),
-        "group_group_rights": set(
-            GroupGroupObjectPermission.objects.values_list(
-                "group_id", "permission_id", "content_object_id"
-            )
-        ),
-        "organization_group_rights": set(
-            OrganizationGroupObjectPermission.objects.values_list(
-                "group_id", "permission_id", "content_object_id"
-            )
-        ),
-        "organization_user_rights": set(
-            OrganizationUserObjectPermission.objects.values_list(
-                "user_id", "permission_id", "content_object_id"
-            )
-        ),
-        "audit_events": AuditEvent.objects.count(),
-    }
-
-
-@contextmanager
-def changes_nothing():
-    before = database_state()
-    yield
-    assert database_state() == before
-
-
-def audit_mark() -> int:
-    return AuditEvent.objects.aggregate(mark=Max("pk"))["mark"] or 0
-
-
-def events_since(mark: int) -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(pk__gt=mark).order_by("pk"))
-
-
-def group_names(user, organization) -> set[str]:
-    return set(
-        Group.objects.filter(organization=organization, user=user).values_list(
-            "display_name", flat=True
-        )
-    )
 
 
 @pytest.fixture

@@ -19,16 +19,6 @@ ALL_GROUP_RIGHTS = {"view_group", "change_group", "delete_group", "manage_member
 
 
 @pytest.fixture
-def viewer(organization, group, org_admin):
-    # Vi Vo: a member of Acme who may only view Editors.
-    user = make_member(organization, first_name="Vi", last_name="Vo")
-    group_services.group_rights_grant(
-        group=group, user=user, rights=["view_group"], actor=org_admin
-    )
-    return user
-
-
-@pytest.fixture
 def ops(organization):
     """Ops: a custom group of Acme created by the system; nobody holds rights on it."""
     return group_services.group_create(organization=organization, display_name="Ops", actor=None)

@@ -17,6 +17,7 @@ from groups.models import (
     ResourceUserObjectPermission,
 )
 from tests.conftest import make_member
+from tests.helpers import changes_nothing, run
 
 User = get_user_model()
 COMMANDS = ["grant", "revoke", "check_access", "resources"]
@@ -34,12 +35,6 @@ BASE_OPTIONS = {
 
 
 # --- helpers ------------------------------------------------------------------------------
-
-
-def run(*args) -> str:
-    out = StringIO()
-    call_command(*args, stdout=out, stderr=StringIO(), no_color=True)
-    return out.getvalue()
 
 
 def answer(*args) -> tuple[str, int]:
@@ -83,15 +78,8 @@ def state() -> dict:
 
 
 @contextmanager
-def changes_nothing():
-    before = state()
-    yield
-    assert state() == before
-
-
-@contextmanager
 def refused(match: str):
-    with changes_nothing(), pytest.raises(CommandError, match=match):
+    with changes_nothing(state), pytest.raises(CommandError, match=match):
         yield
 
 
@@ -430,7 +418,7 @@ def test_revoke_a_permission_set_on_the_organization(organization, dee, checkout
 
 
 def test_revoke_of_a_grant_not_held_says_nothing_changed(group, checkout):
-    with changes_nothing():
+    with changes_nothing(state):
         output = run("revoke", "acme", "group:Editors", "WORKFLOW_DEF:checkout", "--access", "READ")
 
     assert output == (

@@ -4,47 +4,18 @@ can access)."""
 import uuid
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
-from accounts.api_keys import api_key_create, token_for
 from accounts.models import AuditEvent
 from groups import explain, grants
 from groups import services as group_services
 from groups.models import Grant, PermissionSet, Resource
 from groups.resource_types import REGISTRY
 from tests.conftest import make_member
+from tests.groups.api_helpers import JSON, api_url, error_of, query_count
 
-JSON = "application/json"
-ERROR_KEYS = {"error", "status", "code", "message", "details"}
 RESOURCE_KEYS = {"id", "type", "key", "name", "ref", "folder", "createdAt"}
 GRANT_KEYS = {"id", "subject", "target", "access", "permissionSet", "createdAt"}
-
-
-def api_url(path, organization_slug="acme"):
-    return f"/t/{organization_slug}/api/v1/{path}"
-
-
-def error_of(response, status, code=None) -> dict:
-    """The one error shape, with this status (and code)."""
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == ERROR_KEYS
-    assert body["error"] is True
-    assert body["status"] == status
-    assert isinstance(body["message"], str) and body["message"]
-    assert isinstance(body["details"], dict)
-    if code is not None:
-        assert body["code"] == code
-    return body
-
-
-def query_count(client, url) -> tuple[int, dict]:
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200, response.content
-    return len(captured.captured_queries), response.json()
 
 
 def api_events(action, channel="api") -> list:
@@ -73,37 +44,6 @@ def grant_body(subject, target=None, access=("READ",)) -> dict:
 def check_url(user, access="READ", resource=None, what="check"):
     url = api_url(f"access/{what}?userId={user.public_id}&access={access}")
     return url + (f"&resourceId={resource.public_id}" if resource is not None else "")
-
-
-@pytest.fixture
-def api_for(organization):
-    """A test client calling the API with a new key of ``user`` in Acme (or ``org``)."""
-
-    def make(user, org=None):
-        key, secret = api_key_create(
-            organization=org or organization, name="tests", user=user, actor=None
-        )
-        return Client(HTTP_AUTHORIZATION=f"Bearer {token_for(key, secret)}")
-
-    return make
-
-
-@pytest.fixture
-def admin_api(api_for, org_admin):
-    # Ann's key: every capability in Acme.
-    return api_for(org_admin)
-
-
-@pytest.fixture
-def member_api(api_for, org_member):
-    # Bo's key: sees the organization, no group, no access management.
-    return api_for(org_member)
-
-
-@pytest.fixture
-def outsider_api(api_for, outsider, other_organization):
-    # Olga's key: an administrator of Globex.
-    return api_for(outsider, other_organization)
 
 
 @pytest.fixture

@@ -15,9 +15,8 @@ from accounts import services as account_services
 from accounts.api_keys import api_key_create, api_key_revoke, token_for
 from accounts.models import ApiKey
 from groups.models import Group
+from tests.groups.api_helpers import JSON, api_url, bearer, error_of
 
-JSON = "application/json"
-ERROR_KEYS = {"error", "status", "code", "message", "details"}
 OPERATIONS = {
     ("get", "/groups"),
     ("post", "/groups"),
@@ -54,29 +53,6 @@ OPERATIONS = {
     ("get", "/access/check"),
     ("get", "/access/explain"),
 }
-
-
-def api_url(path, organization_slug="acme"):
-    return f"/t/{organization_slug}/api/v1/{path}"
-
-
-def error_of(response, status, code=None) -> dict:
-    """The one error shape, with this status (and code)."""
-    assert response.status_code == status, response.content
-    assert response["Content-Type"].startswith(JSON)
-    body = response.json()
-    assert set(body) == ERROR_KEYS
-    assert body["error"] is True
-    assert body["status"] == status
-    assert isinstance(body["message"], str) and body["message"]
-    assert isinstance(body["details"], dict)
-    if code is not None:
-        assert body["code"] == code
-    return body
-
-
-def bearer(token) -> Client:
-    return Client(HTTP_AUTHORIZATION=f"Bearer {token}")
 
 
 @pytest.fixture

@@ -5,18 +5,12 @@ import json
 import uuid
 
 import pytest
-from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
-from accounts.api_keys import api_key_create, token_for
 from accounts.models import AuditEvent
 from groups import services as group_services
 from groups.models import Group
-from tests.conftest import make_member
+from tests.groups.api_helpers import JSON, api_url, error_of, query_count
 
-JSON = "application/json"
-ERROR_KEYS = {"error", "status", "code", "message", "details"}
 META_KEYS = {"total", "page", "limit", "totalPages", "hasNextPage", "nextCursor"}
 GROUP_KEYS = {
     "id",
@@ -32,26 +26,8 @@ GROUP_KEYS = {
 }
 
 
-def api_url(path, organization_slug="acme"):
-    return f"/t/{organization_slug}/api/v1/{path}"
-
-
 def group_url(group, suffix=""):
     return api_url(f"groups/{group.public_id}{suffix}")
-
-
-def error_of(response, status, code=None) -> dict:
-    """The one error shape, with this status (and code)."""
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == ERROR_KEYS
-    assert body["error"] is True
-    assert body["status"] == status
-    assert isinstance(body["message"], str) and body["message"]
-    assert isinstance(body["details"], dict)
-    if code is not None:
-        assert body["code"] == code
-    return body
 
 
 def api_events(action, group_id) -> list:
@@ -67,62 +43,8 @@ def make_groups(organization, actor, count, *, start=1):
     ]
 
 
-def query_count(client, url) -> tuple[int, dict]:
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200, response.content
-    return len(captured.captured_queries), response.json()
-
-
 def cursor_of(values) -> str:
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
-
-
-@pytest.fixture
-def api_for(organization):
-    """A test client calling the API with a new key of ``user`` in Acme (or ``org``)."""
-
-    def make(user, org=None):
-        key, secret = api_key_create(
-            organization=org or organization, name="tests", user=user, actor=None
-        )
-        return Client(HTTP_AUTHORIZATION=f"Bearer {token_for(key, secret)}")
-
-    return make
-
-
-@pytest.fixture
-def admin_api(api_for, org_admin):
-    # Ann's key: every capability in Acme.
-    return api_for(org_admin)
-
-
-@pytest.fixture
-def member_api(api_for, org_member):
-    # Bo's key: sees the organization, no group.
-    return api_for(org_member)
-
-
-@pytest.fixture
-def manager_api(api_for, group_manager):
-    # Cy's key: every right on Editors, nothing organization-wide.
-    return api_for(group_manager)
-
-
-@pytest.fixture
-def viewer(organization, group, org_admin):
-    # Vi Vo: a member of Acme who may only view Editors.
-    user = make_member(organization, first_name="Vi", last_name="Vo")
-    group_services.group_rights_grant(
-        group=group, user=user, rights=["view_group"], actor=org_admin
-    )
-    return user
-
-
-@pytest.fixture
-def outsider_api(api_for, outsider, other_organization):
-    # Olga's key: an administrator of Globex.
-    return api_for(outsider, other_organization)
 
 
 # --- list ---------------------------------------------------------------------------------------

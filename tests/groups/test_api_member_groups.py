@@ -3,43 +3,13 @@
 import uuid
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
-from accounts.api_keys import api_key_create, token_for
 from accounts.models import AuditEvent
 from groups import services as group_services
 from groups.models import MemberGroup, Membership
 from tests.conftest import make_member
-
-JSON = "application/json"
-ERROR_KEYS = {"error", "status", "code", "message", "details"}
-
-
-def group_url(group, suffix=""):
-    return f"/t/{group.organization.slug}/api/v1/groups/{group.public_id}{suffix}"
-
-
-def error_of(response, status, code=None) -> dict:
-    """The one error shape, with this status (and code)."""
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == ERROR_KEYS
-    assert body["error"] is True
-    assert body["status"] == status
-    assert isinstance(body["message"], str) and body["message"]
-    assert isinstance(body["details"], dict)
-    if code is not None:
-        assert body["code"] == code
-    return body
-
-
-def query_count(client, url) -> tuple[int, dict]:
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200, response.content
-    return len(captured.captured_queries), response.json()
+from tests.groups.api_helpers import JSON, error_of, group_url, query_count
 
 
 def children_of(group) -> set:
@@ -48,47 +18,6 @@ def children_of(group) -> set:
 
 def make_group(organization, actor, name):
     return group_services.group_create(organization=organization, display_name=name, actor=actor)
-
-
-@pytest.fixture
-def api_for(organization):
-    """A test client calling the API with a new key of ``user`` in Acme (or ``org``)."""
-
-    def make(user, org=None):
-        key, secret = api_key_create(
-            organization=org or organization, name="tests", user=user, actor=None
-        )
-        return Client(HTTP_AUTHORIZATION=f"Bearer {token_for(key, secret)}")
-
-    return make
-
-
-@pytest.fixture
-def admin_api(api_for, org_admin):
-    # Ann's key: every capability in Acme.
-    return api_for(org_admin)
-
-
-@pytest.fixture
-def member_api(api_for, org_member):
-    # Bo's key: sees the organization, no group.
-    return api_for(org_member)
-
-
-@pytest.fixture
-def viewer_api(api_for, organization, group, org_admin):
-    # Vi Vo's key: a member of Acme who may only view Editors.
-    user = make_member(organization, first_name="Vi", last_name="Vo")
-    group_services.group_rights_grant(
-        group=group, user=user, rights=["view_group"], actor=org_admin
-    )
-    return api_for(user)
-
-
-@pytest.fixture
-def outsider_api(api_for, outsider, other_organization):
-    # Olga's key: an administrator of Globex.
-    return api_for(outsider, other_organization)
 
 
 @pytest.fixture

@@ -3,39 +3,16 @@
 import uuid
 
 import pytest
-from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
 from accounts import services as account_services
-from accounts.api_keys import api_key_create, token_for
 from accounts.models import AuditEvent
 from groups import services as group_services
 from groups.models import GroupPermissionSet, Membership, PermissionSet
 from tests.conftest import make_member
+from tests.groups.api_helpers import JSON, error_of, group_url, query_count
 
-JSON = "application/json"
-ERROR_KEYS = {"error", "status", "code", "message", "details"}
 USER_REF_KEYS = {"id", "email", "firstName", "lastName", "name"}
 SET_KEYS = {"id", "name", "description", "protected", "capabilities"}
-
-
-def group_url(group, suffix=""):
-    return f"/t/{group.organization.slug}/api/v1/groups/{group.public_id}{suffix}"
-
-
-def error_of(response, status, code=None) -> dict:
-    """The one error shape, with this status (and code)."""
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == ERROR_KEYS
-    assert body["error"] is True
-    assert body["status"] == status
-    assert isinstance(body["message"], str) and body["message"]
-    assert isinstance(body["details"], dict)
-    if code is not None:
-        assert body["code"] == code
-    return body
 
 
 def member_ids(group) -> set:
@@ -58,56 +35,8 @@ def api_events(action, group) -> list:
     )
 
 
-def query_count(client, url) -> tuple[int, object]:
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200, response.content
-    return len(captured.captured_queries), response.json()
-
-
 def default_set(key) -> PermissionSet:
     return PermissionSet.objects.get(key=key, organization=None)
-
-
-@pytest.fixture
-def api_for(organization):
-    """A test client calling the API with a new key of ``user`` in Acme (or ``org``)."""
-
-    def make(user, org=None):
-        key, secret = api_key_create(
-            organization=org or organization, name="tests", user=user, actor=None
-        )
-        return Client(HTTP_AUTHORIZATION=f"Bearer {token_for(key, secret)}")
-
-    return make
-
-
-@pytest.fixture
-def admin_api(api_for, org_admin):
-    # Ann's key: every capability in Acme.
-    return api_for(org_admin)
-
-
-@pytest.fixture
-def member_api(api_for, org_member):
-    # Bo's key: sees the organization, no group.
-    return api_for(org_member)
-
-
-@pytest.fixture
-def manager_api(api_for, group_manager):
-    # Cy's key: every right on Editors, nothing organization-wide.
-    return api_for(group_manager)
-
-
-@pytest.fixture
-def viewer(organization, group, org_admin):
-    # Vi Vo: a member of Acme who may only view Editors.
-    user = make_member(organization, first_name="Vi", last_name="Vo")
-    group_services.group_rights_grant(
-        group=group, user=user, rights=["view_group"], actor=org_admin
-    )
-    return user
 
 
 @pytest.fixture
@@ -117,12 +46,6 @@ def people(organization):
         make_member(organization, first_name=first, last_name="Doe")
         for first in ("Dee", "Eve", "Fay")
     ]
-
-
-@pytest.fixture
-def stranger(other_organization):
-    # Gus Globex: a plain member of Globex.
-    return make_member(other_organization, first_name="Gus", last_name="Globex")
 
 
 @pytest.fixture

@@ -3,41 +3,19 @@
 import uuid
 
 import pytest
-from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
 from accounts import services as account_services
-from accounts.api_keys import api_key_create, token_for
 from groups import services as group_services
 from groups.models import PermissionSet
 from tests.conftest import make_member
+from tests.groups.api_helpers import api_url, error_of, query_count
 
-ERROR_KEYS = {"error", "status", "code", "message", "details"}
 USER_KEYS = {"id", "email", "firstName", "lastName", "name", "isActive"}
 RIGHTS = ["change_group", "delete_group", "manage_members", "view_group"]
 
 
-def api_url(path, organization_slug="acme"):
-    return f"/t/{organization_slug}/api/v1/{path}"
-
-
 def user_url(user, suffix=""):
     return api_url(f"users/{user.public_id}{suffix}")
-
-
-def error_of(response, status, code=None) -> dict:
-    """The one error shape, with this status (and code)."""
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == ERROR_KEYS
-    assert body["error"] is True
-    assert body["status"] == status
-    assert isinstance(body["message"], str) and body["message"]
-    assert isinstance(body["details"], dict)
-    if code is not None:
-        assert body["code"] == code
-    return body
 
 
 def capabilities_of(*keys) -> list[str]:
@@ -49,50 +27,6 @@ def capabilities_of(*keys) -> list[str]:
             )
         )
     )
-
-
-def query_count(client, url) -> tuple[int, object]:
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200, response.content
-    return len(captured.captured_queries), response.json()
-
-
-@pytest.fixture
-def api_for(organization):
-    """A test client calling the API with a new key of ``user`` in Acme (or ``org``)."""
-
-    def make(user, org=None):
-        key, secret = api_key_create(
-            organization=org or organization, name="tests", user=user, actor=None
-        )
-        return Client(HTTP_AUTHORIZATION=f"Bearer {token_for(key, secret)}")
-
-    return make
-
-
-@pytest.fixture
-def admin_api(api_for, org_admin):
-    # Ann's key: every capability in Acme.
-    return api_for(org_admin)
-
-
-@pytest.fixture
-def member_api(api_for, org_member):
-    # Bo's key: sees the organization, no group.
-    return api_for(org_member)
-
-
-@pytest.fixture
-def manager_api(api_for, group_manager):
-    # Cy's key: every right on Editors, nothing organization-wide.
-    return api_for(group_manager)
-
-
-@pytest.fixture
-def stranger(other_organization):
-    # Gus Globex: a plain member of Globex, whom Acme must never see.
-    return make_member(other_organization, first_name="Gus", last_name="Globex")
 
 
 # --- users: list and search ---------------------------------------------------------------------

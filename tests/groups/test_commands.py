@@ -3,7 +3,6 @@
 import os
 import subprocess
 import sys
-from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from accounts import services as account_services
 from accounts.models import AuditEvent
 from groups import services
 from groups.models import Group, Membership
+from tests.helpers import run
 
 from ..conftest import make_member
 from ..factories import UserFactory
@@ -32,12 +32,6 @@ COMMANDS = [
     "remove_user",
     "demo",
 ]
-
-
-def run(*args) -> str:
-    out = StringIO()
-    call_command(*args, stdout=out, stderr=StringIO(), no_color=True)
-    return out.getvalue()
 
 
 def members_of(group) -> set[str]:

@@ -3,13 +3,11 @@ with its current permission set; loses it when removed unless another path gives
 members inherit; folder grants reach resources added later), and guardian's rows kept equal to
 the grants by every service."""
 
-from contextlib import contextmanager
 from itertools import pairwise
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Max
 
 from accounts import api_keys
 from accounts.models import (
@@ -26,6 +24,7 @@ from groups.models import (
     ResourceUserObjectPermission,
 )
 from tests.conftest import make_member
+from tests.helpers import audit_mark, changes_nothing, events_since
 
 User = get_user_model()
 
@@ -101,21 +100,6 @@ def state() -> dict:
         ),
         "audit_events": AuditEvent.objects.count(),
     }
-
-
-@contextmanager
-def changes_nothing():
-    before = state()
-    yield
-    assert state() == before
-
-
-def audit_mark() -> int:
-    return AuditEvent.objects.aggregate(mark=Max("pk"))["mark"] or 0
-
-
-def events_since(mark: int) -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(pk__gt=mark).order_by("pk"))
 
 
 @pytest.fixture
@@ -364,24 +348,24 @@ def test_resource_move_of_a_folder_carries_its_contents(organization, group, dee
 def test_resource_move_refuses_a_folder_inside_itself(organization, marketing):
     inner = resource(organization, "folder:campaigns", folder=marketing)
 
-    with changes_nothing(), pytest.raises(ValidationError, match="inside"):
+    with changes_nothing(state), pytest.raises(ValidationError, match="inside"):
         grants.resource_move(resource=marketing, folder=inner, actor=None)
 
 
 def test_resource_create_refuses_a_folder_that_is_not_a_folder(organization, checkout):
-    with changes_nothing(), pytest.raises(ValidationError, match="not a folder"):
+    with changes_nothing(state), pytest.raises(ValidationError, match="not a folder"):
         resource(organization, "TASK_DEF:pay", folder=checkout)
 
 
 def test_resource_create_refuses_a_folder_of_another_organization(organization, other_organization):
     theirs = resource(other_organization, "folder:secret")
 
-    with changes_nothing(), pytest.raises(ValidationError, match="not in Acme"):
+    with changes_nothing(state), pytest.raises(ValidationError, match="not in Acme"):
         resource(organization, "TASK_DEF:pay", folder=theirs)
 
 
 def test_resource_create_refuses_unknown_type_and_duplicates(organization, checkout):
-    with changes_nothing():
+    with changes_nothing(state):
         with pytest.raises(ValidationError, match="Unknown resource type"):
             resource(organization, "SPACESHIP:x")
         with pytest.raises(ValidationError, match="already exists"):
@@ -391,7 +375,7 @@ def test_resource_create_refuses_unknown_type_and_duplicates(organization, check
 def test_resource_delete_refuses_a_folder_that_is_not_empty(organization, marketing):
     resource(organization, "WORKFLOW_DEF:video", folder=marketing)
 
-    with changes_nothing(), pytest.raises(ValidationError, match="not empty"):
+    with changes_nothing(state), pytest.raises(ValidationError, match="not empty"):
         grants.resource_delete(resource=marketing, actor=None)
 
 
@@ -455,7 +439,7 @@ def test_grant_add_merges_access_types_into_one_grant(group, checkout):
 def test_grant_add_of_access_already_held_changes_nothing(group, checkout):
     grant(group, checkout, "READ", "EXECUTE")
 
-    with changes_nothing():
+    with changes_nothing(state):
         grant(group, checkout, "READ")
 
 
@@ -508,7 +492,7 @@ def test_grant_remove_of_the_last_access_type_deletes_the_grant(group, dee, chec
 def test_grant_remove_of_access_not_held_returns_false_and_changes_nothing(group, checkout):
     grant(group, checkout, "READ")
 
-    with changes_nothing():
+    with changes_nothing(state):
         removed = grants.grant_remove(
             organization=checkout.organization,
             subject=group,
@@ -575,7 +559,7 @@ def test_grant_add_refuses_access_types_the_resource_type_does_not_support(
 ):
     sales = resource(organization, "report:sales")
 
-    with changes_nothing(), pytest.raises(ValidationError, match="does not support UPDATE"):
+    with changes_nothing(state), pytest.raises(ValidationError, match="does not support UPDATE"):
         grant(group, sales, "READ", "UPDATE")
     grant(group, sales, "READ")
     assert Grant.objects.get().access_types == ["READ"]
@@ -601,7 +585,7 @@ def test_permission_set_grant_gives_only_what_the_resource_type_supports(
 
 
 def test_grant_add_refuses_unknown_or_missing_access_types(group, checkout, editor_set):
-    with changes_nothing():
+    with changes_nothing(state):
         with pytest.raises(ValidationError, match="got FLY"):
             grant(group, checkout, "READ", "FLY")
         with pytest.raises(ValidationError, match="got none"):
@@ -632,12 +616,12 @@ def test_grant_add_refuses_a_group_of_another_organization(other_organization, c
         organization=other_organization, display_name="Spies", actor=None
     )
 
-    with changes_nothing(), pytest.raises(ValidationError, match="not in Acme"):
+    with changes_nothing(state), pytest.raises(ValidationError, match="not in Acme"):
         grant(theirs, checkout, "READ")
 
 
 def test_grant_add_refuses_a_user_of_another_organization(outsider, checkout):
-    with changes_nothing(), pytest.raises(ValidationError, match="not in Acme"):
+    with changes_nothing(state), pytest.raises(ValidationError, match="not in Acme"):
         grant(outsider, checkout, "READ")
 
 
@@ -646,7 +630,7 @@ def test_grant_add_refuses_a_resource_of_another_organization(
 ):
     theirs = resource(other_organization, "WORKFLOW_DEF:checkout")
 
-    with changes_nothing(), pytest.raises(ValidationError, match="not in Acme"):
+    with changes_nothing(state), pytest.raises(ValidationError, match="not in Acme"):
         grants.grant_add(
             organization=organization,
             subject=group,
@@ -657,7 +641,7 @@ def test_grant_add_refuses_a_resource_of_another_organization(
 
 
 def test_grant_add_refuses_another_organization_as_target(organization, other_organization, group):
-    with changes_nothing(), pytest.raises(ValidationError, match="another organization"):
+    with changes_nothing(state), pytest.raises(ValidationError, match="another organization"):
         grants.grant_add(
             organization=organization,
             subject=group,
@@ -674,14 +658,14 @@ def test_grant_add_refuses_a_permission_set_of_another_organization(
         organization=other_organization, name="Theirs", permissions=["access_read"], actor=None
     )
 
-    with changes_nothing(), pytest.raises(ValidationError, match="No such permission set"):
+    with changes_nothing(state), pytest.raises(ValidationError, match="No such permission set"):
         grant(group, checkout, permission_set=theirs)
 
 
 def test_grant_remove_refuses_a_subject_of_another_organization(outsider, group, checkout):
     grant(group, checkout, "READ")
 
-    with changes_nothing(), pytest.raises(ValidationError, match="not in Acme"):
+    with changes_nothing(state), pytest.raises(ValidationError, match="not in Acme"):
         grants.grant_remove(
             organization=checkout.organization,
             subject=outsider,
@@ -705,7 +689,7 @@ def test_grant_services_refuse_a_member_without_manage_access(
 ):
     grant(group, checkout, "READ")
 
-    with changes_nothing():
+    with changes_nothing(state):
         with pytest.raises(PermissionDenied, match="manage resources and access"):
             grant(group, checkout, "UPDATE", actor=org_member)
         with pytest.raises(PermissionDenied):
@@ -727,7 +711,7 @@ def test_grant_services_refuse_a_member_without_manage_access(
 
 
 def test_grant_services_refuse_an_administrator_of_another_organization(outsider, group, checkout):
-    with changes_nothing(), pytest.raises(PermissionDenied):
+    with changes_nothing(state), pytest.raises(PermissionDenied):
         grant(group, checkout, "READ", actor=outsider)
 
 

@@ -1,7 +1,6 @@
 """Nested groups: effective membership is the closure of direct memberships and member-group
 edges, kept by the services; the rules (union, cycles, last administrator) hold with nesting."""
 
-from contextlib import contextmanager
 from io import StringIO
 from itertools import pairwise
 
@@ -10,7 +9,6 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection
-from django.db.models import Max
 from django.test.utils import CaptureQueriesContext
 
 from accounts import services as account_services
@@ -18,6 +16,7 @@ from accounts.models import AuditEvent
 from groups import services
 from groups.models import Group, MemberGroup, Membership
 from tests.conftest import make_member
+from tests.helpers import audit_mark, changes_nothing, events_since, members
 
 User = get_user_model()
 
@@ -45,25 +44,6 @@ def state() -> dict:
         "active": set(User.objects.filter(is_active=True).values_list("pk", flat=True)),
         "audit_events": AuditEvent.objects.count(),
     }
-
-
-@contextmanager
-def changes_nothing():
-    before = state()
-    yield
-    assert state() == before
-
-
-def audit_mark() -> int:
-    return AuditEvent.objects.aggregate(mark=Max("pk"))["mark"] or 0
-
-
-def events_since(mark: int) -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(pk__gt=mark).order_by("pk"))
-
-
-def members(group) -> set:
-    return set(User.objects.filter(memberships__group=group))
 
 
 def direct_flags(group) -> dict:
@@ -151,7 +131,7 @@ def test_member_group_add_brings_the_child_members_into_parent_and_ancestors(
 def test_member_group_add_of_an_existing_member_group_is_a_no_op(sales, emea, org_admin):
     nest(sales, emea, org_admin)
 
-    with changes_nothing():
+    with changes_nothing(state):
         assert nest(sales, emea, org_admin) is False
 
 
@@ -252,7 +232,7 @@ def test_membership_remove_of_a_user_who_is_only_inherited_is_a_no_op(sales, eme
     nest(sales, emea)
     services.membership_add(group=emea, users=[dee], actor=org_admin)
 
-    with changes_nothing():
+    with changes_nothing(state):
         assert services.membership_remove(group=sales, users=[dee], actor=org_admin) == []
     assert direct_flags(sales) == {dee: False}
 
@@ -280,7 +260,7 @@ def test_member_group_add_refuses_a_cycle_naming_the_path(organization, org_admi
     nest(b, a)
     nest(c, b)
 
-    with changes_nothing(), pytest.raises(ValidationError) as excinfo:
+    with changes_nothing(state), pytest.raises(ValidationError) as excinfo:
         nest(a, c, org_admin)
 
     [message] = excinfo.value.messages
@@ -291,14 +271,14 @@ def test_member_group_add_refuses_a_cycle_naming_the_path(organization, org_admi
 def test_member_group_add_refuses_a_direct_cycle(sales, emea, org_admin):
     nest(sales, emea)
 
-    with changes_nothing(), pytest.raises(ValidationError) as excinfo:
+    with changes_nothing(state), pytest.raises(ValidationError) as excinfo:
         nest(emea, sales, org_admin)
 
     assert "Sales → Sales EMEA → Sales" in " ".join(excinfo.value.messages)
 
 
 def test_member_group_add_refuses_a_group_in_itself(sales, org_admin):
-    with changes_nothing(), pytest.raises(ValidationError) as excinfo:
+    with changes_nothing(state), pytest.raises(ValidationError) as excinfo:
         nest(sales, sales, org_admin)
 
     assert "cannot be a member of itself" in " ".join(excinfo.value.messages)
@@ -309,22 +289,22 @@ def test_member_group_add_refuses_a_group_of_another_organization(
 ):
     foreign = create(other_organization, "Globex Sales")
 
-    with changes_nothing(), pytest.raises(ValidationError) as excinfo:
+    with changes_nothing(state), pytest.raises(ValidationError) as excinfo:
         nest(sales, foreign)
     assert "is not in Acme" in " ".join(excinfo.value.messages)
-    with changes_nothing(), pytest.raises(ValidationError):
+    with changes_nothing(state), pytest.raises(ValidationError):
         nest(foreign, sales)
 
 
 def test_member_group_add_refuses_the_users_group_as_parent(users_group, sales, org_admin):
-    with changes_nothing(), pytest.raises(ValidationError) as excinfo:
+    with changes_nothing(state), pytest.raises(ValidationError) as excinfo:
         nest(users_group, sales, org_admin)
 
     assert excinfo.value.error_dict["users"][0].code == services.PROTECTED
 
 
 def test_member_group_remove_of_a_group_that_is_not_a_member_is_a_no_op(sales, emea, org_admin):
-    with changes_nothing():
+    with changes_nothing(state):
         assert services.member_group_remove(parent=sales, child=emea, actor=org_admin) is False
 
 
@@ -355,14 +335,14 @@ def ops_only_admin(organization, administrators, org_admin, dee):
 
 
 def test_membership_remove_refuses_the_last_administrator_in_a_nested_group(ops_only_admin, dee):
-    with changes_nothing(), pytest.raises(ValidationError) as excinfo:
+    with changes_nothing(state), pytest.raises(ValidationError) as excinfo:
         services.membership_remove(group=ops_only_admin, users=[dee], actor=dee)
 
     assert excinfo.value.error_dict["users"][0].code == services.LAST_ADMINISTRATOR
 
 
 def test_group_delete_refuses_the_nested_group_of_the_last_administrator(ops_only_admin, dee):
-    with changes_nothing(), pytest.raises(ValidationError) as excinfo:
+    with changes_nothing(state), pytest.raises(ValidationError) as excinfo:
         services.group_delete(group=ops_only_admin, actor=dee)
 
     assert excinfo.value.error_dict["users"][0].code == services.LAST_ADMINISTRATOR
@@ -371,7 +351,7 @@ def test_group_delete_refuses_the_nested_group_of_the_last_administrator(ops_onl
 def test_member_group_remove_refuses_to_un_nest_the_last_administrator(
     ops_only_admin, administrators, dee
 ):
-    with changes_nothing(), pytest.raises(ValidationError) as excinfo:
+    with changes_nothing(state), pytest.raises(ValidationError) as excinfo:
         services.member_group_remove(parent=administrators, child=ops_only_admin, actor=dee)
 
     assert excinfo.value.error_dict["users"][0].code == services.LAST_ADMINISTRATOR
@@ -380,14 +360,14 @@ def test_member_group_remove_refuses_to_un_nest_the_last_administrator(
 def test_user_set_active_refuses_to_deactivate_the_last_administrator_in_a_nested_group(
     ops_only_admin, dee
 ):
-    with changes_nothing(), pytest.raises(ValidationError):
+    with changes_nothing(state), pytest.raises(ValidationError):
         account_services.user_set_active(user=dee, active=False, actor=None)
 
 
 def test_organization_user_remove_refuses_the_last_administrator_in_a_nested_group(
     organization, ops_only_admin, dee
 ):
-    with changes_nothing(), pytest.raises(ValidationError):
+    with changes_nothing(state), pytest.raises(ValidationError):
         account_services.organization_user_remove(organization=organization, user=dee, actor=None)
 
 
@@ -409,7 +389,7 @@ def test_last_administrator_rule_counts_only_active_nested_administrators(
     services.membership_add(group=ops_only_admin, users=[eve], actor=dee)
     account_services.user_set_active(user=eve, active=False, actor=None)
 
-    with changes_nothing(), pytest.raises(ValidationError):
+    with changes_nothing(state), pytest.raises(ValidationError):
         services.membership_remove(group=ops_only_admin, users=[dee], actor=None)
 
 

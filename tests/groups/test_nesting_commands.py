@@ -13,12 +13,7 @@ from groups import services
 from groups.management.commands.check_memberships import oracle, stored
 from groups.models import MemberGroup, Membership
 from tests.conftest import make_member
-
-
-def run(*args) -> str:
-    out = StringIO()
-    call_command(*args, stdout=out, stderr=StringIO(), no_color=True)
-    return out.getvalue()
+from tests.helpers import run
 
 
 def snapshot() -> set:

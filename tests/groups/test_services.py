@@ -1,102 +1,30 @@
 """The group services: groups, memberships, permission sets and rights, each rule attacked."""
 
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Max
 from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import (
-    AuditEvent,
-    Organization,
     OrganizationGroupObjectPermission,
-    OrganizationUserObjectPermission,
 )
 from groups import access, services
 from groups.models import (
     Group,
     GroupGroupObjectPermission,
-    GroupPermissionSet,
     GroupUserObjectPermission,
     Membership,
     PermissionSet,
 )
 from tests.conftest import make_member
 from tests.factories import UserFactory
+from tests.helpers import audit_mark, changes_nothing, events_since, members, messages
 
 User = get_user_model()
 ALL_GROUP_RIGHTS = ["view_group", "change_group", "delete_group", "manage_members"]
-
-
-def database_state() -> dict:
-    """Everything a refused operation must leave exactly as it was."""
-    return {
-        "organizations": set(Organization.objects.values_list("pk", "name", "slug")),
-        "users": set(User.objects.values_list("pk", "email", "is_active")),
-        "groups": set(
-            Group.objects.values_list("pk", "name", "display_name", "slug", "description", "kind")
-        ),
-        "memberships": set(Membership.objects.values_list("group_id", "user_id", "expires_at")),
-        "permission_sets": set(
-            PermissionSet.objects.values_list("pk", "organization_id", "name", "description")
-        ),
-        "permission_set_contents": set(
-            PermissionSet.permissions.through.objects.values_list(
-                "permissionset_id", "permission_id"
-            )
-        ),
-        "permission_set_links": set(
-            GroupPermissionSet.objects.values_list("group_id", "permission_set_id")
-        ),
-        "group_user_rights": set(
-            GroupUserObjectPermission.objects.values_list(
-                "user_id", "permission_id", "content_object_id"
-            )
-        ),
-        "group_group_rights": set(
-            GroupGroupObjectPermission.objects.values_list(
-                "group_id", "permission_id", "content_object_id"
-            )
-        ),
-        "organization_group_rights": set(
-            OrganizationGroupObjectPermission.objects.values_list(
-                "group_id", "permission_id", "content_object_id"
-            )
-        ),
-        "organization_user_rights": set(
-            OrganizationUserObjectPermission.objects.values_list(
-                "user_id", "permission_id", "content_object_id"
-            )
-        ),
-        "audit_events": AuditEvent.objects.count(),
-    }
-
-
-@contextmanager
-def changes_nothing():
-    before = database_state()
-    yield
-    assert database_state() == before
-
-
-def audit_mark() -> int:
-    return AuditEvent.objects.aggregate(mark=Max("pk"))["mark"] or 0
-
-
-def events_since(mark: int) -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(pk__gt=mark).order_by("pk"))
-
-
-def members(group) -> set:
-    return set(User.objects.filter(memberships__group=group))
-
-
-def messages(error: ValidationError) -> str:
-    return " ".join(error.messages)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import re
 import uuid
 
 import pytest
-from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -15,19 +14,10 @@ from accounts.models import AuditEvent
 from groups import services as group_services
 from groups.models import Group
 from tests.conftest import make_member
+from tests.helpers import messages_of
 
 HTMX = {"HX-Request": "true"}
 TABS = ["group_detail", "group_permissions", "group_settings"]
-
-
-@pytest.fixture
-def viewer(organization, group, org_admin):
-    # Vi Vo: a member of Acme who may only view Editors.
-    user = make_member(organization, first_name="Vi", last_name="Vo")
-    group_services.group_rights_grant(
-        group=group, user=user, rights=["view_group"], actor=org_admin
-    )
-    return user
 
 
 def url(name, group, *, organization=None, group_id=None):
@@ -37,10 +27,6 @@ def url(name, group, *, organization=None, group_id=None):
 
 def list_url(organization):
     return reverse("groups:group_list", args=[organization.slug])
-
-
-def messages_of(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 def member_names(response) -> list[str]:

@@ -6,7 +6,6 @@ import re
 import uuid
 
 import pytest
-from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -18,6 +17,7 @@ from groups import services as group_services
 from groups.models import Group
 from tests.conftest import make_member
 from tests.factories import UserFactory
+from tests.helpers import messages_of
 
 HTMX = {"HX-Request": "true"}
 
@@ -32,10 +32,6 @@ def create_url(organization):
 
 def detail_url(group):
     return reverse("groups:group_detail", args=[group.organization.slug, group.public_id])
-
-
-def messages_of(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 def login_url_for(url):

@@ -6,7 +6,6 @@ import re
 import uuid
 
 import pytest
-from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -17,6 +16,7 @@ from groups import services as group_services
 from groups.models import Membership
 from tests.conftest import make_member
 from tests.factories import UserFactory
+from tests.helpers import messages_of
 
 HTMX = {"HX-Request": "true"}
 RESULTS = {**HTMX, "HX-Target": "search-results"}
@@ -24,16 +24,6 @@ LAST_ADMIN = (
     "“Acme Administrators” must keep at least one active member: this operation would remove "
     "the last administrator."
 )
-
-
-@pytest.fixture
-def viewer(organization, group, org_admin):
-    # Vi Vo: a member of Acme who may only view Editors.
-    user = make_member(organization, first_name="Vi", last_name="Vo")
-    group_services.group_rights_grant(
-        group=group, user=user, rights=["view_group"], actor=org_admin
-    )
-    return user
 
 
 @pytest.fixture
@@ -61,10 +51,6 @@ def remove_url(group, user_id, *, organization=None):
 
 def detail_url(group):
     return reverse("groups:group_detail", args=[group.organization.slug, group.public_id])
-
-
-def messages_of(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 def result_names(response) -> list[str]:

@@ -5,26 +5,15 @@ import re
 import uuid
 
 import pytest
-from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from accounts.models import AuditEvent
 from groups import access
 from groups import services as group_services
 from groups.models import GroupPermissionSet
-from tests.conftest import make_member
+from tests.helpers import messages_of
 
 HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def viewer(organization, group, org_admin):
-    # Vi Vo: a member of Acme who may only view Editors.
-    user = make_member(organization, first_name="Vi", last_name="Vo")
-    group_services.group_rights_grant(
-        group=group, user=user, rights=["view_group"], actor=org_admin
-    )
-    return user
 
 
 @pytest.fixture
@@ -67,10 +56,6 @@ def remove_url(group, set_id, *, organization=None):
 
 def permissions_url(group):
     return reverse("groups:group_permissions", args=[group.organization.slug, group.public_id])
-
-
-def messages_of(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 def held(group) -> set[str]:
