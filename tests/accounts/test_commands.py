@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 from accounts import services as account_services
 from accounts.models import AuditEvent, Organization
 from groups import services as group_services
-from groups.models import Group, GroupUserObjectPermission, Membership
+from groups.models import Group, GroupUserObjectPermission, Membership, Resource
 from tests.helpers import group_names
 
 from ..factories import UserFactory
@@ -288,6 +288,17 @@ def test_demo_creates_acme_and_globex(db):
     assert "password: demo-password-2026" in out
 
 
+def test_demo_sets_up_access_to_a_marketing_folder(db):
+    run("demo")
+    acme = Organization.objects.get(slug="acme")
+    newsletter = Resource.objects.get(organization=acme, type="WORKFLOW_DEF", key="newsletter")
+    assert newsletter.folder.ref == "folder:marketing"
+    editor = next(iter(Group.objects.get(organization=acme, display_name="Editors").user_set.all()))
+    editor = User.objects.get(pk=editor.pk)
+    assert editor.has_perm("groups.access_update", newsletter)
+    assert editor.has_perm("groups.access_execute", newsletter)  # through Marketing
+
+
 def test_demo_run_twice_changes_nothing(db):
     run("demo")
     before = counts()
@@ -322,7 +333,8 @@ def test_demo_completes_what_is_missing(db):
     out, _ = run("demo")
 
     assert Group.objects.filter(organization=acme, display_name="Support").exists()
-    assert group_names(john, acme) == {"Acme Users", "Editors"}
+    # Editors is nested in Marketing in the demo, so John is in Marketing through Editors.
+    assert group_names(john, acme) == {"Acme Users", "Editors", "Marketing"}
     assert "Demo data created: 1 group, 6 memberships." in out
     assert {k: v for k, v in counts().items() if k != "audit events"} == {
         k: v for k, v in before.items() if k != "audit events"

@@ -7,10 +7,10 @@ from django.core.management.base import BaseCommand
 from accounts import services as account_services
 from accounts.audit import Channel
 from accounts.models import Organization
-from groups import access
+from groups import access, grants
 from groups import services as group_services
 from groups.management.lookups import plural, writes
-from groups.models import Group
+from groups.models import Group, Resource
 
 PASSWORD = "demo-password-2026"
 LOGIN_URL = "http://127.0.0.1:8000/"
@@ -113,7 +113,13 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        self.created = {"organization": 0, "user": 0, "group": 0, "membership": 0}
+        self.created = {
+            "organization": 0,
+            "user": 0,
+            "group": 0,
+            "membership": 0,
+            "resource": 0,
+        }
         self.new_user_ids = []
         with writes():
             acme = self.organization("Acme", "acme")
@@ -124,6 +130,7 @@ class Command(BaseCommand):
             for name, description, members in ACME_GROUPS:
                 group = self.group(acme, name, description, creator=ann)
                 self.members(group, [people[member] for member in members])
+            self.access(acme)
 
             globex = self.organization("Globex", "globex")
             globex_people = self.people(GLOBEX_PEOPLE, "globex.example")
@@ -234,6 +241,44 @@ class Command(BaseCommand):
             )
             self.created["group"] += 1
         return group
+
+    def access(self, organization) -> None:
+        """A Marketing folder with two workflows; Editors nested in Marketing, which may
+        run what is in the folder, and Editors may also read and change it."""
+        folder = self.resource(organization, "folder", "marketing", "Marketing")
+        for key, name in (("newsletter", "Monthly newsletter"), ("launch", "Launch campaign")):
+            self.resource(organization, "WORKFLOW_DEF", key, name, folder=folder)
+        groups = {g.display_name: g for g in Group.objects.filter(organization=organization)}
+        editors, marketing = groups.get("Editors"), groups.get("Marketing")
+        if editors is None or marketing is None:
+            return
+        group_services.member_group_add(
+            parent=marketing, child=editors, channel=Channel.SYSTEM, actor=None
+        )
+        for subject, access_types in ((marketing, ["EXECUTE"]), (editors, ["READ", "UPDATE"])):
+            grants.grant_add(
+                organization=organization,
+                subject=subject,
+                target=folder,
+                access_types=access_types,
+                channel=Channel.SYSTEM,
+                actor=None,
+            )
+
+    def resource(self, organization, type_, key, name, *, folder=None) -> Resource:
+        resource = Resource.objects.filter(organization=organization, type=type_, key=key).first()
+        if resource is None:
+            resource = grants.resource_create(
+                organization=organization,
+                type=type_,
+                key=key,
+                name=name,
+                folder=folder,
+                channel=Channel.SYSTEM,
+                actor=None,
+            )
+            self.created["resource"] += 1
+        return resource
 
     def members(self, group, users) -> None:
         in_organization = group_services.users_in_organization(group.organization, users)
