@@ -12,7 +12,7 @@ from collections import defaultdict
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from accounts.audit import Channel, audit_record
@@ -247,15 +247,7 @@ def grant_add(
         changed = created
     else:
         wanted = _clean_access_types(access_types, resource)
-        grant = Grant.objects.filter(**where, permission_set=None).first()
-        if grant is None:
-            grant = Grant.objects.create(**where, access_types=wanted, created_by=actor)
-            changed = True
-        else:
-            merged = [t for t in ACCESS_TYPES if t in set(grant.access_types) | set(wanted)]
-            changed = merged != grant.access_types
-            grant.access_types = merged
-            grant.save(update_fields=["access_types"])
+        grant, changed = _access_grant_merge(where, wanted, actor)
         what = {"access": wanted}
     if changed:
         _sync_target(organization, subject, resource)
@@ -268,6 +260,25 @@ def grant_add(
             actor=actor,
         )
     return grant
+
+
+def _access_grant_merge(where, wanted, actor) -> tuple[Grant, bool]:
+    """The subject's access-type grant on the target, with ``wanted`` added; created if absent.
+    Safe against a concurrent grant_add: the unique constraint refuses the second row, and the
+    loser merges into the winner's row instead."""
+    grant = Grant.objects.select_for_update().filter(**where, permission_set=None).first()
+    if grant is None:
+        try:
+            with transaction.atomic():
+                return Grant.objects.create(**where, access_types=wanted, created_by=actor), True
+        except IntegrityError:
+            grant = Grant.objects.select_for_update().get(**where, permission_set=None)
+    merged = [t for t in ACCESS_TYPES if t in set(grant.access_types) | set(wanted)]
+    changed = merged != grant.access_types
+    if changed:
+        grant.access_types = merged
+        grant.save(update_fields=["access_types"])
+    return grant, changed
 
 
 @transaction.atomic

@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group as AuthGroup
 from django.contrib.auth.models import Permission
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, Lower
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 NAME_MAX_LENGTH = 100
@@ -316,6 +316,16 @@ class Grant(models.Model):
                 condition=Q(subject_user__isnull=True, subject_group__isnull=False)
                 | Q(subject_user__isnull=False, subject_group__isnull=True),
                 name="groups_grant_one_subject",
+            ),
+            # One grant per subject, target and permission set (or access-type list): two
+            # concurrent grant_add calls cannot create a duplicate. NULLs count as equal here.
+            models.UniqueConstraint(
+                "organization",
+                Coalesce("subject_user", 0),
+                Coalesce("subject_group", 0),
+                Coalesce("resource", 0),
+                Coalesce("permission_set", 0),
+                name="groups_grant_unique_subject_target",
             ),
         ]
         indexes = [
