@@ -528,6 +528,9 @@ def memberships_expire(*, user=None, now=None) -> int:
     expired = Membership.objects.filter(direct=True, expires_at__lte=now)
     if user is not None:
         expired = expired.filter(user=user)
+    # Lock what this run expires; rows another run (cron, or the user's own request) holds
+    # are its to expire, so each expiry is removed and audited exactly once.
+    expired = expired.select_for_update(of=("self",), skip_locked=True)
     by_group = defaultdict(list)
     for membership in expired.select_related("user"):
         by_group[membership.group_id].append(membership.user)
