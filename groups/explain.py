@@ -206,8 +206,12 @@ def explain(user, access_type: str, target) -> list[Path]:
             user=user, direct=True, group__group__organization=organization
         ).values_list("group_id", flat=True)
     )
-    names = dict(Group.objects.filter(organization=organization).values_list("pk", "display_name"))
-    public = dict(Group.objects.filter(organization=organization).values_list("pk", "public_id"))
+    rows = Group.objects.filter(organization=organization).values_list(
+        "pk", "display_name", "public_id", "kind"
+    )
+    names = {pk: name for pk, name, _, _ in rows}
+    public = {pk: public_id for pk, _, public_id, _ in rows}
+    kinds = {pk: kind for pk, _, _, kind in rows}
     chain = _target_chain(target)
     sources = []
     for grant in grants:
@@ -218,11 +222,18 @@ def explain(user, access_type: str, target) -> list[Path]:
         tail = [Step("grant", f"role {role.permission_set} on {organization}")]
         if chain:
             tail.append(Step("resource", f"includes {chain[0]}", str(chain[0].public_id)))
-        cut = f"take the role {role.permission_set} from {role.group}"
+        # A default group's role is fixed (the services refuse to change it): only leaving
+        # the group cuts such a path.
+        cut = (
+            f"take the role {role.permission_set} from {role.group}"
+            if role.group.kind == Group.Kind.CUSTOM
+            else None
+        )
         sources.append((None, role.group_id, tail, cut))
+    users_group = next((pk for pk, kind in kinds.items() if kind == Group.Kind.USERS), None)
     paths = list(operator)
     for subject_user_id, subject_group_id, tail, cut in sources:
-        cut = [cut]
+        cut = [cut] if cut else []
         if subject_user_id:
             if subject_user_id == user.pk:
                 me = Step("user", user.display_name, str(user.public_id))
@@ -232,7 +243,12 @@ def explain(user, access_type: str, target) -> list[Path]:
             for route in _routes(graph, start, subject_group_id):
                 steps = [Step("user", user.display_name, str(user.public_id))]
                 steps += [Step("group", names[g], str(public[g])) for g in route]
-                removal = [f"remove {user.display_name} from {names[route[0]]}"]
+                removal = [
+                    f"remove {user.display_name} from {organization} (everyone in it is in "
+                    f"{names[route[0]]})"
+                    if route[0] == users_group
+                    else f"remove {user.display_name} from {names[route[0]]}"
+                ]
                 removal += [
                     f"take {names[child]} out of {names[parent]}"
                     for child, parent in pairwise(route)

@@ -510,7 +510,6 @@ def test_check_access_on_the_organization_for_an_admin(org_admin):
         "yes",
         "1. Ann Lee → Acme Administrators → role Administrator on Acme",
         "   cut by: remove Ann Lee from Acme Administrators",
-        "   cut by: take the role Administrator from Acme Administrators",
     ]
 
 

@@ -171,11 +171,45 @@ def test_explain_gives_the_role_path_of_an_organization_admin(scenario, org_admi
     assert str(path) == (
         "Ann Lee → Acme Administrators → role Administrator on Acme → includes training_video"
     )
-    assert path.removable_by == [
-        "remove Ann Lee from Acme Administrators",
-        "take the role Administrator from Acme Administrators",
-    ]
+    # The Administrators group's role is fixed: only leaving the group cuts this path.
+    assert path.removable_by == ["remove Ann Lee from Acme Administrators"]
     assert explain.can(fresh(org_admin), "DELETE", scenario["video"])
+
+
+def test_explain_offers_taking_a_role_from_a_custom_group(scenario, dee):
+    services.group_permission_set_add(
+        group=scenario["emea"],
+        permission_set=services.permission_set_by_key("read-only"),
+        actor=None,
+    )
+
+    role_path = next(
+        path
+        for path in explain.explain(fresh(dee), "READ", scenario["video"])
+        if "role" in str(path)
+    )
+
+    assert str(role_path) == (
+        "Dee Park → Sales EMEA → role Read only on Acme → includes training_video"
+    )
+    assert role_path.removable_by == [
+        "remove Dee Park from Sales EMEA",
+        "take the role Read only from Sales EMEA",
+    ]
+
+
+def test_explain_through_the_users_group_offers_leaving_the_organization(
+    scenario, dee, users_group
+):
+    grant(users_group, scenario["video"], "EXECUTE")
+
+    (path,) = explain.explain(fresh(dee), "EXECUTE", scenario["video"])
+
+    assert str(path) == "Dee Park → Acme Users → grant EXECUTE on training_video"
+    assert path.removable_by == [
+        "remove Dee Park from Acme (everyone in it is in Acme Users)",
+        "revoke the grant “Acme Users may EXECUTE on training_video”",
+    ]
 
 
 def test_explain_gives_the_operator_path_of_a_superuser(scenario):
