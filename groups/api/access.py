@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
-from ninja import Query, Router
+from ninja import Query, Router, Status
 from ninja.errors import HttpError
 
 from accounts.audit import Channel
@@ -226,7 +226,7 @@ def member_groups_add(
         "added": [group_ref(child) for child in added],
         "alreadyMembers": [group_ref(child) for child in children if child not in added],
     }
-    return (201 if added else 200), body
+    return Status(201 if added else 200, body)
 
 
 @router.delete("/groups/{group_id}/member-groups/{child_id}", response={204: None, **ERRORS})
@@ -236,7 +236,7 @@ def member_groups_remove(request, org_slug: OrgSlug, group_id: UUID, child_id: U
     organization, group = _group(request, org_slug, group_id, "manage_members")
     child = _org_group(organization, child_id)
     services.member_group_remove(parent=group, child=child, channel=Channel.API, actor=request.user)
-    return 204, None
+    return Status(204, None)
 
 
 # --- resources ----------------------------------------------------------------------------
@@ -300,7 +300,7 @@ def resources_create(request, org_slug: OrgSlug, payload: schemas.ResourceCreate
         channel=Channel.API,
         actor=request.user,
     )
-    return 201, resource_out(resource)
+    return Status(201, resource_out(resource))
 
 
 def _via(grant, resource) -> str:
@@ -354,7 +354,7 @@ def resources_delete(request, org_slug: OrgSlug, resource_id: UUID):
     access.require(request.user, "manage_access", organization)
     resource = _resource(organization, resource_id)
     grants.resource_delete(resource=resource, channel=Channel.API, actor=request.user)
-    return 204, None
+    return Status(204, None)
 
 
 # --- grants -------------------------------------------------------------------------------
@@ -429,7 +429,7 @@ def grants_create(request, org_slug: OrgSlug, payload: schemas.GrantCreateIn):
         actor=request.user,
     )
     grant = _grants(organization).get(pk=grant.pk)
-    return 201, grant_out(grant, _access_of(grant))
+    return Status(201, grant_out(grant, _access_of(grant)))
 
 
 @router.delete("/grants/{grant_id}", response={204: None, **ERRORS})
@@ -441,7 +441,7 @@ def grants_delete(request, org_slug: OrgSlug, grant_id: UUID):
     if grant is None:
         raise Http404("No such grant.")
     grants.grant_delete(grant=grant, channel=Channel.API, actor=request.user)
-    return 204, None
+    return Status(204, None)
 
 
 # --- access questions -----------------------------------------------------------------------

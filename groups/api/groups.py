@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
-from ninja import Router
+from ninja import Router, Status
 from ninja.errors import HttpError
 
 from accounts.audit import Channel
@@ -140,7 +140,7 @@ def groups_create(request, org_slug: OrgSlug, payload: schemas.GroupCreateIn):
         channel=Channel.API,
         actor=request.user,
     )
-    return 201, _detail(group)
+    return Status(201, _detail(group))
 
 
 @router.get("/groups/{group_id}", response={200: schemas.GroupDetailOut, **ERRORS})
@@ -178,7 +178,7 @@ def groups_delete(request, org_slug: OrgSlug, group_id: UUID):
     """Delete a custom group; default groups answer 409."""
     _, group = _group(request, org_slug, group_id, "delete")
     services.group_delete(group=group, channel=Channel.API, actor=request.user)
-    return 204, None
+    return Status(204, None)
 
 
 # --- members -------------------------------------------------------------------------------
@@ -246,7 +246,7 @@ def members_add(request, org_slug: OrgSlug, group_id: UUID, payload: schemas.Mem
         "added": [user_ref(user) for user in added],
         "alreadyMembers": [user_ref(user) for user in users if user not in added],
     }
-    return (201 if added else 200), body
+    return Status(201 if added else 200, body)
 
 
 @router.delete("/groups/{group_id}/members/{user_id}", response={204: None, **ERRORS})
@@ -267,7 +267,7 @@ def members_remove(request, org_slug: OrgSlug, group_id: UUID, user_id: UUID):
             code=INHERITED,
         )
     services.membership_remove(group=group, users=users, channel=Channel.API, actor=request.user)
-    return 204, None
+    return Status(204, None)
 
 
 # --- roles (permission sets) ------------------------------------------------------------------
@@ -303,7 +303,7 @@ def roles_add(request, org_slug: OrgSlug, group_id: UUID, payload: schemas.RoleA
     added = services.group_permission_set_add(
         group=group, permission_set=permission_set, channel=Channel.API, actor=request.user
     )
-    return (201 if added else 200), roles_list(request, org_slug, group_id)
+    return Status(201 if added else 200, roles_list(request, org_slug, group_id))
 
 
 @router.put(
@@ -344,4 +344,4 @@ def roles_remove(request, org_slug: OrgSlug, group_id: UUID, role_id: UUID):
     services.group_permission_set_remove(
         group=group, permission_set=permission_set, channel=Channel.API, actor=request.user
     )
-    return 204, None
+    return Status(204, None)
