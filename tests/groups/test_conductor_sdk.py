@@ -35,11 +35,19 @@ def sdk_client(live_server, key, secret) -> OrkesAuthorizationClient:
     return OrkesAuthorizationClient(configuration)
 
 
+def close(client) -> None:
+    """Close the SDK's kept-alive connections, so the live server's threads end (with their
+    database connections) before the test database is dropped."""
+    client.api_client.rest_client.connection.close()
+
+
 @pytest.fixture
 def authorization_client(live_server, organization, org_admin):
     # Ann's key: an administrator of Acme, as create_api_key prints it (id and secret).
     key, secret = api_key_create(organization=organization, name="sdk", user=org_admin, actor=None)
-    return sdk_client(live_server, key, secret)
+    client = sdk_client(live_server, key, secret)
+    yield client
+    close(client)
 
 
 def refs(subjects) -> list[tuple[str, str]]:
@@ -112,8 +120,12 @@ def test_seed_000_snippet_runs_with_the_real_sdk(
     access_user = [AccessType.EXECUTE, AccessType.READ]
     authorization_client.grant_permissions(subject_group, target, access_group)
     authorization_client.grant_permissions(subject_user, target, access_user)
-    workflow = Resource.objects.get(organization=organization, type="WORKFLOW_DEF", key="TEST_WORKFLOW")
-    assert sorted(Grant.objects.filter(resource=workflow).values_list("access_types", flat=True)) == [
+    workflow = Resource.objects.get(
+        organization=organization, type="WORKFLOW_DEF", key="TEST_WORKFLOW"
+    )
+    assert sorted(
+        Grant.objects.filter(resource=workflow).values_list("access_types", flat=True)
+    ) == [
         ["EXECUTE"],
         ["READ", "EXECUTE"],
     ]
@@ -221,5 +233,6 @@ def test_sdk_is_refused_on_the_next_request_after_the_key_is_revoked(
     # The SDK, told INVALID_TOKEN, asks for a new token once; the revoked key gets none.
     with pytest.raises(AuthorizationException) as refused:
         client.list_groups()
+    close(client)
     assert refused.value.status == 401
     assert refused.value.error_code == "INVALID_TOKEN"
