@@ -3,7 +3,6 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from groups.api import api
-from groups.conductor import api as conductor_api
 
 from . import views
 
@@ -22,6 +21,6 @@ urlpatterns = [
     path("t/<slug:org_slug>/portal/access-management/", include("groups.urls")),
     path("t/<slug:org_slug>/portal/access-management/", include("accounts.urls")),
     path("t/<slug:org_slug>/api/v1/", api.urls),
-    path("api/", conductor_api.urls),
+    path("api/", include("groups.conductor")),
     path("admin/", admin.site.urls),
 ]

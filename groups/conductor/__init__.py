@@ -5,6 +5,7 @@ Authenticate as Conductor clients do: ``POST /api/token {"keyId", "keySecret"}``
 id and secret), then ``X-Authorization: <token>``. See ``views`` for the mapping.
 """
 
+from django.urls import path, re_path
 from ninja import NinjaAPI
 
 from . import errors, views
@@ -23,3 +24,6 @@ api = NinjaAPI(
 )
 errors.install(api)
 api.add_router("", views.router)
+
+# Mounted at /api/ by adminsite.urls: the API, then a JSON 404 for any other path under it.
+urlpatterns = [path("", api.urls), re_path(r"^(?P<rest>.*)$", views.not_found)]

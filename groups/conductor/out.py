@@ -6,6 +6,21 @@ from groups.models import ACCESS_TYPES, Group, GroupPermissionSet, Membership, P
 
 from .roles import SET_ROLES, role_out
 
+# Conductor's target types (those the seed registers in groups.resource_types). Our own types
+# (folders, a host project's models) are not Conductor targets: the SDK cannot parse them.
+TARGET_TYPES = (
+    "WORKFLOW_DEF",
+    "TASK_DEF",
+    "APPLICATION",
+    "SECRET_NAME",
+    "TAG",
+    "DOMAIN",
+    "ENV_VARIABLE",
+    "WORKFLOW_SCHEDULE",
+    "INTEGRATION_PROVIDER",
+    "PROMPT",
+)
+
 
 def groups_shaped(groups):
     """Groups with what ``group_out`` reads, in a fixed number of queries."""
@@ -86,13 +101,14 @@ def subject_out(grant) -> dict:
 
 
 def granted_access_out(items) -> dict:
-    """``{"grantedAccess": [{target, access}]}``, one entry per resource (the access types its
-    grants give, merged). Grants on the whole organization have no Conductor target: they are
-    left out here (the Admin Center and our own API show them)."""
+    """``{"grantedAccess": [{target, access}]}``, one entry per Conductor target (the access
+    types its grants give, merged). Grants on the whole organization or on a folder have no
+    Conductor target: they are left out here (they still count in checkPermissions and in a
+    target's permissions; the Admin Center and our own API list them)."""
     merged: dict[tuple[str, str], set[str]] = {}
     for item in items:
         resource = item["grant"].resource
-        if resource is None:
+        if resource is None or resource.type not in TARGET_TYPES:
             continue
         merged.setdefault((resource.type, resource.key), set()).update(item["access"])
     return {

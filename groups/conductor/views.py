@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from ninja import Body, Router, Schema
 
 from accounts.api_keys import api_key_for_credentials
@@ -24,6 +24,7 @@ from groups.models import ACCESS_TYPES, Group, Resource
 
 from . import out
 from .auth import TokenRefused, token_issue
+from .errors import error_body
 from .roles import SET_ROLES, clean_roles, permission_sets_for
 
 router = Router()
@@ -354,3 +355,8 @@ def user_check_permissions(request, user_id: str, type: str, id: str):
     target = resource if resource is not None else organization
     supported = resource_types.get(type).access_types
     return {t: explain.can(person, t, target) for t in ACCESS_TYPES if t in supported}
+
+
+def not_found(request, rest=""):
+    """Any other path under /api/: Conductor's 404, not an HTML page."""
+    return JsonResponse(error_body(404, "No such endpoint.", path=request.path), status=404)

@@ -1,11 +1,13 @@
 """The Conductor authorization API's rules: token exchange and revocation, refusals in
 Conductor's error JSON, access checks and organization isolation."""
 
+import io
 import json
 from unittest import mock
 
 import pytest
 from django.core import signing
+from django.core.management import call_command
 
 from accounts.api_keys import api_key_create, api_key_revoke
 from accounts.models import AuditEvent
@@ -75,6 +77,16 @@ def test_token_exchange_refuses_a_wrong_secret(client, organization, org_admin):
     key, _ = api_key_create(organization=organization, name="k", user=org_admin, actor=None)
     assert_error(exchange(client, key.public_id, "wrong"), 401, "INVALID_CREDENTIALS")
     assert_error(exchange(client, "not-a-uuid", "x"), 401, "INVALID_CREDENTIALS")
+
+
+def test_create_api_key_prints_what_the_token_exchange_takes(client, organization, org_admin):
+    out = io.StringIO()
+    call_command("create_api_key", "acme", "--name", "conductor", stdout=out, stderr=io.StringIO())
+    printed = dict(line.split(": ", 1) for line in out.getvalue().splitlines())
+    response = exchange(client, printed["id"], printed["secret"])
+    assert response.status_code == 200, response.content
+    groups = Conductor(client, response.json()["token"]).call("get", "groups")
+    assert sorted(g["id"] for g in groups.json()) == ["administrators", "users"]
 
 
 def test_token_carries_only_the_key_id(admin):
@@ -371,3 +383,64 @@ def test_a_key_acts_only_in_its_own_organization(
     assert not Membership.objects.filter(
         user=org_member, group__group__organization=other_organization
     ).exists()
+
+
+def test_unknown_paths_answer_in_conductors_error_json(admin):
+    assert_error(admin.call("get", "no/such/endpoint"), 404, "NOT_FOUND", "No such endpoint")
+
+
+# --- query counts ---------------------------------------------------------------------------
+
+
+def count_queries(conductor, path):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = conductor.call("get", path)
+    assert response.status_code == 200, response.content
+    return len(captured), response.json()
+
+
+def test_lists_take_the_same_queries_for_one_row_and_for_twenty(admin, organization, org_admin):
+    group_services.group_create(organization=organization, display_name="G0", actor=None)
+    admin.call("get", "groups/administrators/users")  # warm Django's content type cache
+    one_group, groups = count_queries(admin, "groups")
+    one_member, members = count_queries(admin, "groups/administrators/users")
+    assert (len(groups), len(members)) == (3, 1)
+    administrators = Group.objects.get(organization=organization, slug="administrators")
+    for n in range(1, 20):
+        group_services.group_create(organization=organization, display_name=f"G{n}", actor=None)
+        group_services.membership_add(
+            group=administrators, users=[make_member(organization)], actor=None
+        )
+    twenty_groups, groups = count_queries(admin, "groups")
+    twenty_members, members = count_queries(admin, "groups/administrators/users")
+    assert (len(groups), len(members)) == (22, 20)
+    assert twenty_groups == one_group
+    assert twenty_members == one_member
+
+
+def test_granted_permissions_list_conductor_targets_only(admin, organization, group, org_admin):
+    from groups import grants
+
+    folder = grants.resource_create(organization=organization, type="folder", key="mkt", actor=None)
+    flow = grants.resource_create(
+        organization=organization, type="WORKFLOW_DEF", key="launch", folder=folder, actor=None
+    )
+    grants.grant_add(
+        organization=organization, subject=group, target=folder, access_types=["READ"], actor=None
+    )
+    grants.grant_add(
+        organization=organization, subject=group, target=flow, access_types=["EXECUTE"], actor=None
+    )
+    assert admin.call("get", "groups/editors/permissions").json() == {
+        "grantedAccess": [
+            {"target": {"type": "WORKFLOW_DEF", "id": "launch"}, "access": ["EXECUTE"]}
+        ]
+    }
+    # The folder's grant still reaches the workflow inside it.
+    assert admin.call("get", "auth/authorization/WORKFLOW_DEF/launch").json() == {
+        "READ": [{"type": "GROUP", "id": "editors"}],
+        "EXECUTE": [{"type": "GROUP", "id": "editors"}],
+    }
