@@ -20,7 +20,7 @@ CODES = {
     409: "CONFLICT",
 }
 # Our services' field names, as a Conductor request names them.
-FIELDS = {"display_name": "description", "users": "userIds", "subject": "subject"}
+FIELDS = {"display_name": "description", "slug": "id", "users": "userIds"}
 
 
 def error_body(status: int, message: str, *, path: str = "", error=None, validation=None):

@@ -152,7 +152,7 @@ def test_upsert_refuses_bad_input_and_changes_nothing(admin, organization):
         400,
         "INVALID_REQUEST",
     )
-    assert body["validationErrors"][0]["path"] == "slug"
+    assert body["validationErrors"][0]["path"] == "id"
     assert_error(
         admin.call("put", "groups/qa", {"description": "Acme Users", "roles": []}),
         400,
@@ -444,3 +444,21 @@ def test_granted_permissions_list_conductor_targets_only(admin, organization, gr
         "READ": [{"type": "GROUP", "id": "editors"}],
         "EXECUTE": [{"type": "GROUP", "id": "editors"}],
     }
+
+
+def test_the_openapi_schema_describes_every_endpoint(client):
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    assert {
+        "/api/token",
+        "/api/groups",
+        "/api/groups/{group_id}",
+        "/api/groups/{group_id}/users",
+        "/api/groups/{group_id}/users/{user_id}",
+        "/api/groups/{group_id}/permissions",
+        "/api/auth/authorization",
+        "/api/auth/authorization/{target_type}/{target_id}",
+        "/api/users/{user_id}/permissions",
+        "/api/users/{user_id}/checkPermissions",
+    } <= set(paths)
