@@ -5,6 +5,8 @@ The seed shows the SDK's old camelCase names (``upsertGroup``); version 2 calls 
 client's (de)serialization.
 """
 
+from pathlib import Path
+
 import pytest
 from conductor.client.configuration.configuration import Configuration
 from conductor.client.configuration.settings.authentication_settings import (
@@ -21,6 +23,7 @@ from accounts.api_keys import api_key_create, api_key_revoke
 from accounts.models import AuditEvent
 from groups import queries
 from groups.models import Grant, Group, Resource
+from tests.conftest import make_member
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -236,3 +239,24 @@ def test_sdk_is_refused_on_the_next_request_after_the_key_is_revoked(
     close(client)
     assert refused.value.status == 401
     assert refused.value.error_code == "INVALID_TOKEN"
+
+
+def test_the_readme_example_runs(live_server, organization, org_admin):
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("## Conductor authorization API", 1)[1]
+    example = section.split("```python\n", 1)[1].split("```", 1)[0]
+    make_member(organization, email="bo.chen@acme.example", first_name="Bo", last_name="Chen")
+    key, secret = api_key_create(
+        organization=organization, name="readme", user=org_admin, actor=None
+    )
+    example = (
+        example.replace("http://127.0.0.1:8000/api", f"{live_server.url}/api")
+        .replace("<id>", str(key.public_id))
+        .replace("<secret>", secret)
+    )
+    namespace: dict = {}
+    exec(compile(example, "README.md", "exec"), namespace)
+    close(namespace["client"])
+    group = Group.objects.get(organization=organization, slug="test_group")
+    assert group.memberships.filter(user__email="bo.chen@acme.example").exists()
+    assert Grant.objects.filter(subject_group=group, access_types=["EXECUTE"]).exists()
