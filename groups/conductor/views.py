@@ -20,6 +20,7 @@ from accounts.api_keys import api_key_for_credentials
 from accounts.audit import Channel
 from groups import access, explain, grants, queries, resource_types, services
 from groups.api.access import _require_access_reader, _require_asker
+from groups.api.groups import _storable
 from groups.models import ACCESS_TYPES, Group, Resource
 
 from . import out
@@ -62,9 +63,9 @@ def _people(organization, emails) -> list:
     the others: nothing is changed then."""
     wanted = list(dict.fromkeys(str(e).strip() for e in emails))
     found = {}
-    if any(wanted):
+    if any(e and _storable(e) for e in wanted):
         matches = User.objects.filter(
-            reduce(or_, (Q(email__iexact=e) for e in wanted if e)),
+            reduce(or_, (Q(email__iexact=e) for e in wanted if e and _storable(e))),
             memberships__group__group__organization=organization,
             memberships__group__group__kind=Group.Kind.USERS,
         )
@@ -86,6 +87,8 @@ def _group(request, group_id: str, action: str = "view") -> Group:
         Group.objects.filter(organization=organization, slug=group_id)
         .values_list("public_id", flat=True)
         .first()
+        if _storable(group_id)
+        else None
     )
     if public_id is None:
         raise Http404(f"No group “{group_id}” in {organization}.")
@@ -93,7 +96,11 @@ def _group(request, group_id: str, action: str = "view") -> Group:
 
 
 def _subject_group(organization, group_id: str) -> Group:
-    group = Group.objects.filter(organization=organization, slug=group_id).first()
+    group = (
+        Group.objects.filter(organization=organization, slug=group_id).first()
+        if _storable(group_id)
+        else None
+    )
     if group is None:
         raise Http404(f"No group “{group_id}” in {organization}.")
     return group
@@ -110,6 +117,8 @@ def _subject(organization, subject: RefIn):
 
 def _resource(organization, target: RefIn) -> Resource | None:
     resource_types.get(target.type)
+    if not _storable(target.id):
+        return None
     return Resource.objects.filter(
         organization=organization, type=target.type, key=target.id.strip()
     ).first()
@@ -149,7 +158,9 @@ def group_upsert(request, group_id: str, payload: UpsertGroupIn):
             {"defaultAccess": "defaultAccess is not supported: grant access on the targets."}
         )
     with transaction.atomic():
-        exists = Group.objects.filter(organization=organization, slug=group_id).exists()
+        exists = _storable(group_id) and (
+            Group.objects.filter(organization=organization, slug=group_id).exists()
+        )
         if not exists:
             group = services.group_create(
                 organization=organization,

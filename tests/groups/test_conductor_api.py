@@ -462,3 +462,19 @@ def test_the_openapi_schema_describes_every_endpoint(client):
         "/api/users/{user_id}/permissions",
         "/api/users/{user_id}/checkPermissions",
     } <= set(paths)
+
+
+def test_ids_no_database_can_store_name_nothing(admin, group):
+    assert_error(admin.call("get", "groups/edi%00tors"), 404, "NOT_FOUND")
+    assert_error(admin.call("post", "groups/editors/users/a%00b@example.com"), 404, "NOT_FOUND")
+    assert_error(admin.call("put", "groups/q%00a", {"description": "QA"}), 400, "INVALID_REQUEST")
+    assert_error(
+        admin.call(
+            "post",
+            "auth/authorization",
+            grant_body("GROUP", "editors", target=("WORKFLOW_DEF", "a\x00b")),
+        ),
+        400,
+        "INVALID_REQUEST",
+    )
+    assert admin.call("get", "auth/authorization/WORKFLOW_DEF/a%00b").json() == {}
