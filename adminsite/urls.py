@@ -21,5 +21,6 @@ urlpatterns = [
     path("t/<slug:org_slug>/portal/access-management/", include("groups.urls")),
     path("t/<slug:org_slug>/portal/access-management/", include("accounts.urls")),
     path("t/<slug:org_slug>/api/v1/", api.urls),
+    path("api/", include("groups.conductor")),
     path("admin/", admin.site.urls),
 ]

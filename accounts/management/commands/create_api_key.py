@@ -9,7 +9,8 @@ from groups.models import Group, Membership
 class Command(BaseCommand):
     help = (
         "Create an API key for an organization. Prints three lines: id, secret and token (the "
-        "bearer token for Authorization: Bearer …). The secret is shown only now: store it. "
+        "bearer token for Authorization: Bearer …). Conductor clients take the id and the secret "
+        "(keyId and keySecret of POST /api/token). The secret is shown only now: store it. "
         "The key acts with the rights of its user."
     )
 
@@ -50,6 +51,7 @@ class Command(BaseCommand):
                 channel=Channel.COMMAND,
                 actor=None,
             )
+        # id and secret separately: Conductor clients exchange them for a token (/api/token).
         self.stdout.write(f"id: {key.public_id}")
         self.stdout.write(f"secret: {secret}")
         self.stdout.write(f"token: {token_for(key, secret)}")
