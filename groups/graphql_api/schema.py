@@ -157,9 +157,9 @@ class AuthGroup:
     ) -> "AuthGroupMemberList":
         offset, limit = loaders.check_page(offset, limit)
         kind = member_type.value if member_type is not None else None
-        rows, count = self.batch.members(self.model, member_type=kind, offset=offset, limit=limit)
-        children = [row.child for row_kind, row in rows if row_kind == loaders.GROUP]
-        child_batch = loaders.GroupBatch(children, self.batch.access)
+        rows, count, child_batch = self.batch.members(
+            self.model, member_type=kind, offset=offset, limit=limit
+        )
         records = [AuthGroupMember.of(row_kind, row, child_batch) for row_kind, row in rows]
         return AuthGroupMemberList(records=records, count=count, offset=offset, limit=limit)
 
@@ -346,12 +346,20 @@ class Mutation:
     ) -> AuthGroup:
         context = _context(info)
         group = _group(info, id, "manage_members")
-        users, groups, unknown = loaders.members_by_ids(
+        # Each id must name what its memberType says: a person given as a Group is not found.
+        users, _, unknown_users = loaders.members_by_ids(
             context.user,
             context.organization,
             user_ids=[m.id for m in members if m.member_type == MemberType.User],
+            group_ids=[],
+        )
+        _, groups, unknown_groups = loaders.members_by_ids(
+            context.user,
+            context.organization,
+            user_ids=[],
             group_ids=[m.id for m in members if m.member_type == MemberType.Group],
         )
+        unknown = list(dict.fromkeys([*unknown_users, *unknown_groups]))
         if unknown:
             raise ApiError(UNKNOWN_MEMBERS_MESSAGE, "NOT_FOUND", memberIds=unknown)
         with transaction.atomic():
