@@ -34,9 +34,9 @@ def test_graphiql_runs_a_query_offline_under_a_strict_csp(
     page.route("**/*", route)
     page.on(
         "console",
-        lambda message: violations.append(message.text)
-        if "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
     )
     sign_in(org_admin)
 
@@ -46,7 +46,7 @@ def test_graphiql_runs_a_query_offline_under_a_strict_csp(
 
     result = page.locator(".result-window")
     expect(result).to_contain_text("Acme Administrators")
-    expect(result).to_contain_text("\"count\": 3")  # Administrators, Users, Editors
+    expect(result).to_contain_text('"count": 3')  # Administrators, Users, Editors
     screenshot("graphiql")
     assert elsewhere == []
     # No script is refused. GraphiQL's dialogs (react-remove-scroll) inject a <style> element
