@@ -11,8 +11,9 @@ from enum import Enum
 from typing import Annotated
 
 import strawberry
-from django.db import transaction
+from django.db import DataError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
 from strawberry.types import Info
 
 from accounts.audit import Channel
@@ -283,11 +284,17 @@ class Query:
         groups = loaders.auth_groups(
             context.user, context.organization, ids=ids, name_regex=name_regex
         )
-        with transaction.atomic():
-            # A pattern PostgreSQL reads differently from Python may still fail there: the
-            # savepoint keeps the request's connection usable.
-            count = groups.count()
-            page = list(groups[offset : offset + limit]) if offset < count and limit else []
+        try:
+            with transaction.atomic():
+                count = groups.count()
+                page = list(groups[offset : offset + limit]) if offset < count and limit else []
+        except DataError as error:
+            # A pattern Python accepts and PostgreSQL does not (``(?P<name>…)``): refused
+            # there; the savepoint keeps the request's connection usable.
+            raise ApiError(
+                "nameRegex is not a valid regular expression for the database.",
+                "BAD_USER_INPUT",
+            ) from error
         batch = loaders.GroupBatch(page, context.access)
         return AuthGroupList(
             records=[AuthGroup(model=g, batch=batch) for g in page],
@@ -416,4 +423,16 @@ class AdminCenterSchema(strawberry.Schema):
         log_unexpected(errors)
 
 
-schema = AdminCenterSchema(query=Query, mutation=Mutation)
+# Every level of a query is batched, so its cost grows with its depth and its aliases (each
+# differently-argued ``members`` is one more batch): both are bounded.
+MAX_DEPTH = 10
+MAX_ALIASES = 20
+
+schema = AdminCenterSchema(
+    query=Query,
+    mutation=Mutation,
+    extensions=[
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+    ],
+)

@@ -4,6 +4,7 @@ other organizations, the audit trail and query counts."""
 import itertools
 
 import pytest
+from django.db import connection
 
 from accounts.models import AuditEvent
 from groups import services as group_services
@@ -117,6 +118,33 @@ def test_auth_groups_refuses_bad_arguments(admin_api, variables, message):
     error = error_of(post(admin_api, GROUPS, variables), "BAD_USER_INPUT")
 
     assert error["message"].startswith(message)
+
+
+def test_auth_groups_regex_the_database_cannot_read(admin_api, group):
+    # Python's re accepts named groups; PostgreSQL's regular expressions do not.
+    response = post(admin_api, GROUPS, {"nameRegex": "(?P<word>edit)ors"})
+
+    if connection.vendor == "postgresql":
+        error = error_of(response, "BAD_USER_INPUT")
+        assert error["message"].startswith("nameRegex is not a valid regular expression")
+        # The connection is still usable after the refusal.
+        assert data_of(post(admin_api, GROUPS))["authGroups"]["count"] == 3
+    else:
+        assert data_of(response)["authGroups"]["records"][0]["name"] == "Editors"
+
+
+def test_deep_or_alias_heavy_queries_are_refused(admin_api, group):
+    nested = "id"
+    for _ in range(4):
+        nested = f"id members {{ records {{ member {{ ... on AuthGroup {{ {nested} }} }} }} }}"
+    deep = f'{{ authGroup(id: "{gid(group)}") {{ {nested} }} }}'
+    aliases = " ".join(f"a{n}: authGroups(offset: {n}) {{ count }}" for n in range(25))
+
+    deep_error = error_of(post(admin_api, deep))
+    alias_error = error_of(post(admin_api, f"{{ {aliases} }}"))
+
+    assert "exceeds maximum operation depth" in deep_error["message"]
+    assert "aliases found" in alias_error["message"]
 
 
 # --- authGroup and its members ----------------------------------------------------------------
