@@ -87,7 +87,7 @@ def graphql(request):
     if request.method == "GET":
         if not settings.DEBUG:
             return HttpResponseNotAllowed(["POST"])
-        return render(request, "graphql/graphiql.html", {"csrf_token": get_token(request)})
+        return render(request, "graphql/graphiql_offline.html", {"csrf_token": get_token(request)})
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     key = None
