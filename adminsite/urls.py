@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from groups.api import api
+from groups.graphql_api.views import graphql
 
 from . import views
 
@@ -22,5 +23,6 @@ urlpatterns = [
     path("t/<slug:org_slug>/portal/access-management/", include("accounts.urls")),
     path("t/<slug:org_slug>/api/v1/", api.urls),
     path("api/", include("groups.conductor")),
+    path("graphql", graphql, name="graphql"),
     path("admin/", admin.site.urls),
 ]

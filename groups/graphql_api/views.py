@@ -1,0 +1,113 @@
+"""``/graphql``: who is calling, in which organization, then strawberry runs the operation.
+
+- An API key (``Authorization: Bearer acx_…``) acts as its user in its own organization.
+- The Admin Center's session acts as the signed-in user; a POST needs the CSRF token
+  (``X-CSRFToken``). The organization is the one named by the ``X-Organization`` header or the
+  ``organization`` query parameter (its slug), else the user's only organization; someone in
+  several organizations who names none gets an error saying so, never a guess.
+- GET shows GraphiQL (served from our static files, no CDN) only when ``DEBUG`` is on; otherwise
+  GET is a 405: queries travel by POST only.
+"""
+
+from django.conf import settings
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from strawberry.django.views import GraphQLView
+
+from accounts.api_keys import api_key_for_token
+from groups import access, queries
+from groups.middleware import expire_for
+
+from .errors import format_error
+from .schema import Context, schema
+
+ORGANIZATION_HEADER = "HTTP_X_ORGANIZATION"
+
+
+def _errors(status: int, message: str, code: str) -> JsonResponse:
+    return JsonResponse(
+        {"errors": [{"message": message, "extensions": {"code": code}}]}, status=status
+    )
+
+
+class AdminCenterGraphQLView(GraphQLView):
+    def get_context(self, request, response) -> Context:
+        return Context(
+            request=request,
+            response=response,
+            organization=request.graphql_organization,
+            access=access.Access(request.user),
+        )
+
+    def process_result(self, request, result):
+        data = {"data": result.data}
+        if result.errors:
+            data["errors"] = [format_error(error) for error in result.errors]
+        if result.extensions:
+            data["extensions"] = result.extensions
+        return data
+
+
+_execute = AdminCenterGraphQLView.as_view(
+    schema=schema, graphql_ide=None, allow_queries_via_get=False
+)
+# CSRF protects the session only: a bearer key is not sent by browsers on their own.
+_execute_with_csrf = csrf_protect(lambda request: _execute(request))
+
+
+def _organization(request, key):
+    """The organization acted in, or an error response."""
+    named = (request.META.get(ORGANIZATION_HEADER) or request.GET.get("organization") or "").strip()
+    if key is not None:
+        if named and named != key.organization.slug:
+            return None, _errors(404, "No such organization for this API key.", "NOT_FOUND")
+        return key.organization, None
+    if not named:
+        organizations = list(queries.organizations_of(request.user)[:2])
+        if not organizations:
+            return None, _errors(403, "You do not belong to any organization.", "FORBIDDEN")
+        if len(organizations) > 1:
+            return None, _errors(
+                400,
+                "You belong to several organizations: name one with the X-Organization header "
+                "or the organization query parameter (its slug).",
+                "BAD_USER_INPUT",
+            )
+        named = organizations[0].slug
+    try:
+        return access.organization_for_user(request.user, named), None
+    except Http404:
+        return None, _errors(404, "No such organization.", "NOT_FOUND")
+
+
+@csrf_exempt
+def graphql(request):
+    if request.method == "GET":
+        if not settings.DEBUG:
+            return HttpResponseNotAllowed(["POST"])
+        return render(request, "graphql/graphiql_offline.html", {"csrf_token": get_token(request)})
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    key = None
+    authorization = request.META.get("HTTP_AUTHORIZATION", "")
+    if authorization:
+        scheme, _, token = authorization.partition(" ")
+        key = api_key_for_token(token) if scheme.lower() == "bearer" else None
+        if key is None:
+            return _errors(401, "The API key is not valid (or was revoked).", "UNAUTHENTICATED")
+        request.user = key.user
+        expire_for(key.user)
+    elif not request.user.is_authenticated:
+        return _errors(
+            401,
+            "Authenticate with “Authorization: Bearer <API key>” or the Admin Center's session.",
+            "UNAUTHENTICATED",
+        )
+    organization, refusal = _organization(request, key)
+    if refusal is not None:
+        return refusal
+    request.graphql_organization = organization
+    request.api_key = key
+    return _execute(request) if key is not None else _execute_with_csrf(request)
