@@ -77,9 +77,12 @@ def test_the_database_refuses_raw_update_and_delete_on_postgresql(organization):
         "UPDATE accounts_auditevent SET action = 'tampered' WHERE id = %s",
         "DELETE FROM accounts_auditevent WHERE id = %s",
     ):
-        with pytest.raises(DatabaseError, match="append-only"):
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(sql, [event.pk])
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [event.pk])
     assert AuditEvent.objects.filter(pk=event.pk, action="organization.created").exists()
     # Inserting stays possible: that is how the trail grows.
     group_services.group_create(organization=organization, display_name="Still", actor=None)

@@ -438,3 +438,50 @@ def test_safe_cell_prefixes_only_formula_starts():
     assert history.safe_cell("\tx") == "'\tx"
     assert history.safe_cell("Ann Lee") == "Ann Lee"
     assert history.safe_cell(None) == ""
+
+
+# --- sentences --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("action", sorted(history.ACTIONS))
+def test_every_action_reads_as_a_sentence_even_without_names(action):
+    """Events written before names were recorded (empty payloads) still read as sentences."""
+    event = AuditEvent(
+        action=action,
+        actor_name="",
+        target_type="group",
+        target_id="0f0e",
+        target_name="",
+        channel=Channel.SYSTEM,
+        created_at=timezone.now(),
+    )
+    text = history.sentence(event).text
+    assert text.startswith(("The system ", "The membership of "))
+    assert ": " not in text  # not the generic fallback
+    assert "None" not in text
+
+
+def test_an_old_event_without_names_falls_back_to_ids(organization, group):
+    event = AuditEvent.objects.create(
+        organization=organization,
+        actor_name="Ann Lee <ann@example.com>",
+        action="membership.added",
+        target_type="group",
+        target_id=str(group.public_id),
+        target_name="Editors",
+        after={"user_id": "1234"},
+        channel=Channel.ADMIN,
+    )
+    assert history.sentence(event).text == "Ann Lee added user 1234 to Editors"
+    assert history.full_text(event).startswith(
+        "Ann Lee added user 1234 to Editors, in the Django admin, "
+    )
+
+
+def test_sentence_names_are_escaped_in_html(organization, org_admin):
+    group_services.group_create(
+        organization=organization, display_name="<b>Bold</b>", actor=org_admin
+    )
+    event = AuditEvent.objects.get(action="group.created", target_name="<b>Bold</b>")
+    assert "&lt;b&gt;Bold&lt;/b&gt;" in history.sentence(event).html
+    assert "<b>" not in history.sentence(event).html
