@@ -157,6 +157,8 @@ def _subject(data) -> Name:
 
 def _grant_target(event, data) -> Name:
     target = data.get("target")
+    if data.get("target_id"):
+        return Name(target or data["target_id"], data["target_id"], "target")
     if event.target_type == "grant" or not target:
         return Name(target or "something")
     return Name(target, event.target_id, event.target_type)
@@ -260,10 +262,11 @@ def sentence(event) -> Sentence:
     elif action == "user.updated":
         changes = [f"{key.replace('_', ' ')} {before.get(key)!s} → {after[key]!s}" for key in after]
         parts = [actor, " changed ", target, f" ({'; '.join(changes)})" if changes else ""]
-    elif action == "api_key.created":
-        parts = [actor, " created the API key ", target]
-    elif action == "api_key.revoked":
-        parts = [actor, " revoked the API key ", target]
+    elif action in ("api_key.created", "api_key.revoked"):
+        verb = "created" if action.endswith("created") else "revoked"
+        parts = [actor, f" {verb} the API key ", target]
+        if data.get("user"):
+            parts.append(f" (acting as {data['user']})")
     else:
         parts = [actor, f" {ACTIONS.get(action, action).lower()}: ", target]
     return Sentence(parts)

@@ -73,6 +73,16 @@ def test_admin_reads_a_groups_history_after_a_few_changes(
     expect(page.get_by_role("tab", name="History")).to_have_attribute("aria-selected", "true")
     expect(entries(panel(page))).to_have_count(4)
 
+    # Bo Chen's page tells the same story, from his side.
+    page.goto(
+        live_server.url
+        + reverse("groups:user_detail", args=[organization.slug, org_member.public_id])
+    )
+    expect(page.get_by_role("heading", name="History in Acme")).to_be_visible()
+    expect(entries(page).first).to_contain_text("Ann Lee added Bo Chen to Editors, via the API")
+    expect(entries(page).last).to_contain_text("The system added Bo Chen to Acme Users")
+    screenshot("audit-user-history")
+
 
 def test_admin_filters_the_audit_log_and_exports_it(
     page,
