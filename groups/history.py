@@ -339,7 +339,7 @@ class Filters:
     action: str = ""
     target: str = ""
     channel: str = ""
-    since: dt.date | None = None
+    since: dt.date | dt.datetime | None = None  # a day (UTC), or a moment
     until: dt.date | None = None
 
     @property
@@ -372,7 +372,9 @@ def filtered(events, filters: Filters):
         for key in ("user_id", "member_group_id", "subject_id", "holder_id"):
             match |= _about(key, text.lower())
         events = events.filter(match)
-    if filters.since:
+    if isinstance(filters.since, dt.datetime):
+        events = events.filter(created_at__gte=filters.since)
+    elif filters.since:
         events = events.filter(created_at__gte=_day_start(filters.since))
     if filters.until:
         events = events.filter(created_at__lt=_day_start(filters.until + dt.timedelta(days=1)))

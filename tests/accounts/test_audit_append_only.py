@@ -113,3 +113,18 @@ def test_deleting_an_organization_keeps_its_history(db):
     kept = AuditEvent.objects.filter(organization_id=doomed_id)
     assert kept.count() == count
     assert set(kept.values_list("target_name", flat=True)) == {"Doomed", "Team"}
+
+
+def test_the_admin_shows_events_whose_actor_and_organization_are_gone(client, db):
+    doomed = account_services.organization_create(name="Gone", actor=None)
+    actor = UserFactory(first_name="Ex", last_name="Actor")
+    account_services.organization_user_add(organization=doomed, user=actor, admin=True, actor=None)
+    group_services.group_create(organization=doomed, display_name="Left", actor=actor)
+    event = AuditEvent.objects.get(action="group.created", target_name="Left")
+    Organization.objects.filter(pk=doomed.pk).delete()
+    User.objects.filter(pk=actor.pk).delete()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    listing = client.get(reverse("admin:accounts_auditevent_changelist"))
+    assert listing.status_code == 200 and "Ex Actor" in listing.content.decode()
+    detail = client.get(reverse("admin:accounts_auditevent_change", args=[event.pk]))
+    assert detail.status_code == 200 and "Left" in detail.content.decode()

@@ -11,7 +11,12 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent
 from groups import services as group_services
+from groups.history import sentence
 from tests.helpers import run
+
+
+def history_text(event) -> str:
+    return sentence(event).text
 
 
 @pytest.fixture
@@ -40,6 +45,11 @@ def test_audit_log_filters_by_actor_and_since(changes):
     assert all("Ann Lee" in line for line in lines[1:-1])
     tomorrow = (timezone.now() + dt.timedelta(days=1)).date().isoformat()
     assert run("audit_log", "acme", "--since", tomorrow).splitlines()[-1] == "0 events in Acme."
+    latest = AuditEvent.objects.filter(organization__slug="acme").latest("created_at", "pk")
+    moment = latest.created_at.astimezone(dt.UTC).replace(tzinfo=None).isoformat()
+    lines = run("audit_log", "acme", "--since", moment).splitlines()
+    assert lines[-1] == "1 event in Acme."
+    assert lines[1].endswith(history_text(latest))
 
 
 def test_audit_log_exports_csv_with_formulas_defused(changes):

@@ -9,11 +9,18 @@ from groups.management.lookups import find_organization
 COLUMNS = ("TIME (UTC)", "ACTOR", "CHANNEL", "WHAT")
 
 
-def _date(value: str) -> dt.date:
+def _since(value: str) -> dt.date | dt.datetime:
+    """A day (``2026-11-25``, from its start in UTC) or a moment (``2026-11-25T14:00Z``;
+    without a zone, UTC)."""
     try:
-        return dt.date.fromisoformat(value)
+        if "T" not in value and " " not in value:
+            return dt.date.fromisoformat(value)
+        moment = dt.datetime.fromisoformat(value)
     except ValueError as error:
-        raise CommandError(f"--since takes a date as YYYY-MM-DD (got “{value}”).") from error
+        raise CommandError(
+            f"--since takes a date (YYYY-MM-DD) or a time (YYYY-MM-DDTHH:MM[Z]); got “{value}”."
+        ) from error
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 class Command(BaseCommand):
@@ -24,7 +31,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("organization", help="The organization's slug or name.")
-        parser.add_argument("--since", type=_date, help="Only changes from this day on (UTC).")
+        parser.add_argument(
+            "--since",
+            type=_since,
+            help="Only changes from this day (UTC) or moment on: 2026-11-25 or 2026-11-25T14:00Z.",
+        )
         parser.add_argument(
             "--actor", default="", help="Only changes by this person (name or email)."
         )
