@@ -204,6 +204,7 @@ def _grant_detail(subject, target, what) -> dict:
         "subject_type": kind,
         "subject_id": str(subject.public_id),
         "target": target.ref if isinstance(target, Resource) else str(target),
+        "target_id": str(target.public_id),
         **what,
     }
 

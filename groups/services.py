@@ -947,6 +947,15 @@ def _check_holder(group, user, holder_group) -> object:
     return user if user is not None else holder_group
 
 
+def _holder_detail(holder, rights) -> dict:
+    return {
+        "holder": str(holder),
+        "holder_type": holder._meta.model_name,
+        "holder_id": str(holder.public_id),
+        "rights": rights,
+    }
+
+
 def _direct_rights(holder, group: Group) -> set[str]:
     """The rights ``holder`` (a user or a group) was given on ``group`` itself."""
     # Read guardian's rows directly: its shortcuts see nothing for a deactivated user.
@@ -981,7 +990,7 @@ def group_rights_grant(
         action="group.rights_granted",
         organization=group.organization,
         target=group,
-        after={"holder": str(holder), "holder_type": holder._meta.model_name, "rights": rights},
+        after=_holder_detail(holder, rights),
         channel=channel,
         actor=actor,
     )
@@ -1009,7 +1018,7 @@ def group_rights_revoke(
         action="group.rights_revoked",
         organization=group.organization,
         target=group,
-        before={"holder": str(holder), "holder_type": holder._meta.model_name, "rights": rights},
+        before=_holder_detail(holder, rights),
         channel=channel,
         actor=actor,
     )

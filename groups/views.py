@@ -18,7 +18,7 @@ from django_htmx.http import HttpResponseClientRedirect, push_url, trigger_clien
 from accounts.audit import Channel
 from adminsite.htmx import login_required_htmx, wants_partial
 
-from . import access, explain, grants, queries, services
+from . import access, explain, grants, history, queries, services
 from .forms import (
     DeleteGroupForm,
     ExpiryForm,
@@ -32,7 +32,7 @@ from .models import Grant, Group, PermissionSet
 GROUPS_PER_PAGE = 25
 MEMBERS_PER_PAGE = 25
 TEMPLATE = "groups/groups.html"
-TABS = ("members", "permissions", "access", "settings")
+TABS = ("members", "permissions", "access", "settings", "history")
 
 
 def _messages_text(error: ValidationError) -> str:
@@ -78,6 +78,7 @@ def _tab_url(group, tab="members"):
         "permissions": "groups:group_permissions",
         "access": "groups:group_access",
         "settings": "groups:group_settings",
+        "history": "groups:group_history",
     }
     return reverse(names[tab], args=[group.organization.slug, group.public_id])
 
@@ -138,6 +139,8 @@ def _details(request, organization, group, tab, **extra):
             ),
         )
         context["delete_form"] = extra.pop("delete_form", DeleteGroupForm(group=group))
+    elif tab == "history":
+        context["history_page"] = extra.pop("history_page")
     context.update(extra)
     return context
 
@@ -240,6 +243,27 @@ def group_settings(request, org_slug, group_id):
         return _changed(response, "group-changed")
     context = _details(request, organization, group, "settings", form=form)
     return _render(request, organization, context)
+
+
+@login_required_htmx
+@vary_on_headers("HX-Request", "HX-Target")
+@require_GET
+def group_history(request, org_slug, group_id):
+    """The History tab: every change to the group, newest first, as sentences. Whoever may
+    see the group may read its history."""
+    organization = access.organization_for_user(request.user, org_slug)
+    group = access.group_for_user(request.user, organization, group_id)
+    try:
+        history_page = history.page(
+            history.events_of_group(group),
+            older_than=request.GET.get("older", ""),
+            newer_than=request.GET.get("newer", ""),
+        )
+    except history.BadCursor:
+        messages.info(request, "That page of the history no longer exists: here are the newest.")
+        history_page = history.page(history.events_of_group(group))
+    context = _details(request, organization, group, "history", history_page=history_page)
+    return _render(request, organization, context, partials=("group-panel", "history-list"))
 
 
 @login_required_htmx

@@ -1,5 +1,6 @@
 """A person's page: their groups (direct and inherited), what they can access, and why."""
 
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.http import Http404
 from django.shortcuts import render
@@ -7,7 +8,7 @@ from django.views.decorators.http import require_GET
 
 from adminsite.htmx import login_required_htmx
 
-from . import access, explain, queries
+from . import access, explain, history, queries
 from .forms import CheckAccessForm
 
 User = get_user_model()
@@ -44,6 +45,8 @@ def user_detail(request, org_slug, user_id):
     visible = set(access.groups_visible_to(request.user, organization).values_list("pk", flat=True))
     memberships = [m for m in queries.user_groups(person, organization) if m.group_id in visible]
     context = {
+        "history_page": _history(request, person, organization, checker),
+        "can_read_audit_log": checker.can("view_audit_log", organization),
         "organization": organization,
         "organizations": queries.organizations_of(request.user),
         "nav": "groups",
@@ -55,3 +58,24 @@ def user_detail(request, org_slug, user_id):
         "verdict": verdict,
     }
     return render(request, "groups/user_detail.html", context)
+
+
+USER_HISTORY_SIZE = 20
+
+
+def _history(request, person, organization, checker):
+    """Changes to the person in this organization, for viewers who see every group (the
+    person alone sees their page but not the history of groups they cannot see)."""
+    if not checker.sees_every_group(organization):
+        return None
+    events = history.events_of_user(person, organization)
+    try:
+        return history.page(
+            events,
+            older_than=request.GET.get("older", ""),
+            newer_than=request.GET.get("newer", ""),
+            size=USER_HISTORY_SIZE,
+        )
+    except history.BadCursor:
+        messages.info(request, "That page of the history no longer exists: here are the newest.")
+        return history.page(events, size=USER_HISTORY_SIZE)

@@ -764,6 +764,7 @@ def test_grant_services_write_audit_events_with_their_channel(organization, org_
         "subject_type": "group",
         "subject_id": str(group.public_id),
         "target": "WORKFLOW_DEF:checkout",
+        "target_id": str(checkout.public_id),
         "access": ["READ"],
     }
     assert (removed.action, removed.channel, removed.actor, removed.target_id) == (

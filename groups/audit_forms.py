@@ -1,0 +1,58 @@
+"""The audit log's filters: who, what, on what, through which channel, between which days."""
+
+from django import forms
+
+from accounts.models import AuditEvent
+
+from .history import ACTIONS, Filters
+
+TEXT_MAX_LENGTH = 100
+
+
+class AuditLogFilterForm(forms.Form):
+    actor = forms.CharField(
+        label="Actor",
+        required=False,
+        max_length=TEXT_MAX_LENGTH,
+        help_text="Name or email, as it is now or was then.",
+    )
+    action = forms.ChoiceField(
+        label="Action",
+        required=False,
+        choices=[("", "Any action"), *sorted(ACTIONS.items(), key=lambda item: item[1])],
+    )
+    target = forms.CharField(
+        label="Target",
+        required=False,
+        max_length=TEXT_MAX_LENGTH,
+        help_text="A group, person, resource or permission set: name or id.",
+    )
+    channel = forms.ChoiceField(
+        label="Channel", required=False, choices=[("", "Any channel"), *AuditEvent.Channel.choices]
+    )
+    since = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self):
+        data = super().clean()
+        for name in ("actor", "target"):
+            data[name] = " ".join((data.get(name) or "").split())
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            self.add_error("until", "The end date must not be before the start date.")
+        return data
+
+    def filters(self) -> Filters:
+        data = self.cleaned_data
+        return Filters(
+            actor=data["actor"],
+            action=data["action"],
+            target=data["target"],
+            channel=data["channel"],
+            since=data["since"],
+            until=data["until"],
+        )

@@ -1,0 +1,590 @@
+"""Every service writes exactly one audit event per change, with the channel it was driven from:
+the Admin Center (ui), the API, the Django admin, a management command, or the service called
+directly (system). A no-op writes nothing. The last test checks that every service of
+accounts/services.py, groups/services.py and groups/grants.py is covered here."""
+
+import inspect
+import json
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts import api_keys as key_services
+from accounts import services as account_services
+from groups import grants as grant_services
+from groups import services as group_services
+from groups.models import Grant, Group, Membership, PermissionSet
+from tests.admin_helpers import form_data
+from tests.conftest import make_member
+from tests.factories import UserFactory
+from tests.helpers import audit_mark, events_since, run
+
+from .api_helpers import JSON, api_url, group_url
+
+COVERED: set[str] = set()
+
+
+def covers(*names):
+    """Mark a test as exercising these services (checked by the last test)."""
+    COVERED.update(names)
+
+    def mark(test):
+        return test
+
+    return mark
+
+
+@contextmanager
+def writes(*expected):
+    """The block writes exactly these (action, channel) events, in this order."""
+    mark = audit_mark()
+    yield
+    got = [(event.action, event.channel) for event in events_since(mark)]
+    assert got == list(expected)
+
+
+@pytest.fixture
+def operator(db):
+    # Otto Op: a superuser who runs the installation from the Django admin.
+    return UserFactory(first_name="Otto", last_name="Op", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def admin_client(client, operator):
+    client.force_login(operator)
+    return client
+
+
+@pytest.fixture
+def ui(client, org_admin):
+    client.force_login(org_admin)
+    return client
+
+
+def change_url(obj):
+    return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+
+
+def post_change_form(client, obj, **changes):
+    url = change_url(obj)
+    data = form_data(client.get(url).content.decode(), f"{obj._meta.model_name}_form")
+    data.update(changes)
+    return client.post(url, data)
+
+
+def groups_url(organization, name, *args):
+    return reverse(f"groups:{name}", args=[organization.slug, *args])
+
+
+@pytest.fixture
+def custom_set(organization):
+    return group_services.permission_set_create(
+        organization=organization, name="Auditors", permissions=["view_audit_log"], actor=None
+    )
+
+
+@pytest.fixture
+def folder(organization):
+    return grant_services.resource_create(
+        organization=organization, type="folder", key="docs", actor=None
+    )
+
+
+# --- organizations and users ------------------------------------------------------------------
+
+
+@covers("organization_create")
+def test_organization_create_writes_one_event_per_channel(admin_client, operator):
+    with writes(("organization.created", "system")):
+        account_services.organization_create(name="Initech", actor=None)
+    with writes(("organization.created", "command")):
+        run("create_organization", "Hooli")
+    with writes(("organization.created", "admin")):
+        response = admin_client.post(
+            reverse("admin:accounts_organization_add"), {"name": "Umbrella", "slug": "umbrella"}
+        )
+        assert response.status_code == 302
+
+
+@covers("organization_update")
+def test_organization_update_writes_one_event(admin_client, organization):
+    with writes(("organization.updated", "system")):
+        account_services.organization_update(organization=organization, name="Acme Ltd", actor=None)
+    with writes(("organization.updated", "admin")):
+        assert post_change_form(admin_client, organization, name="Acme Inc").status_code == 302
+    with writes():
+        account_services.organization_update(organization=organization, name="Acme Inc", actor=None)
+
+
+@covers("user_create", "organization_user_add")
+def test_user_create_and_organization_user_add_write_one_event_each(
+    admin_client, organization, org_admin
+):
+    with writes(("user.created", "system")):
+        account_services.user_create(email="a@example.com", actor=None)
+    with writes(("user.created", "command"), ("membership.added", "command")):
+        run("add_user", "acme", "b@example.com", "--first-name", "Bea")
+    existing = UserFactory()
+    with writes(("membership.added", "command"), ("membership.added", "command")):
+        run("add_user", "acme", existing.email, "--admin")
+    with writes():
+        run("add_user", "acme", existing.email)
+    with writes(("membership.added", "system")):
+        account_services.organization_user_add(
+            organization=organization, user=UserFactory(), actor=org_admin
+        )
+    with writes(("user.created", "admin")):
+        response = admin_client.post(
+            reverse("admin:accounts_user_add"),
+            {
+                "email": "c@example.com",
+                "first_name": "Cee",
+                "last_name": "",
+                "usable_password": "false",
+                "password1": "",
+                "password2": "",
+            },
+        )
+        assert response.status_code == 302, response.content.decode()[:3000]
+
+
+@covers("organization_user_remove")
+def test_organization_user_remove_writes_one_event_per_group_left(
+    organization, group, org_admin, org_member
+):
+    group_services.membership_add(group=group, users=[org_member], actor=org_admin)
+    with writes(("membership.removed", "command"), ("membership.removed", "command")):
+        run("remove_user", "acme", org_member.email)
+    other = make_member(organization)
+    with writes(("membership.removed", "system")):
+        account_services.organization_user_remove(organization=organization, user=other, actor=None)
+    with writes():
+        account_services.organization_user_remove(organization=organization, user=other, actor=None)
+
+
+@covers("user_set_active", "user_update")
+def test_user_changes_write_one_event_per_channel(admin_client, organization, org_member):
+    with writes(("user.updated", "admin")):
+        assert post_change_form(admin_client, org_member, first_name="Bob").status_code == 302
+    with writes(("user.deactivated", "admin")):
+        response = post_change_form(admin_client, org_member, is_active="")
+        assert response.status_code == 302
+    org_member.refresh_from_db()
+    with writes(("user.activated", "system")):
+        account_services.user_set_active(user=org_member, active=True, actor=None)
+    with writes(("user.updated", "system")):
+        account_services.user_update(user=org_member, last_name="Chan", actor=None)
+    with writes():
+        account_services.user_update(user=org_member, last_name="Chan", actor=None)
+
+
+@covers("api_key_create", "api_key_revoke")
+def test_api_keys_write_one_event_per_channel(ui, organization, org_admin):
+    with writes(("api_key.created", "ui")):
+        ui.post(
+            reverse("accounts:api_keys", args=[organization.slug]),
+            {"name": "CI", "user": org_admin.public_id},
+        )
+    with writes(("api_key.created", "command")):
+        run("create_api_key", "acme", "--name", "Cron", "--user", org_admin.email)
+    key, _ = key_services.api_key_create(
+        organization=organization, name="Old", user=org_admin, actor=None
+    )
+    with writes(("api_key.revoked", "ui")):
+        ui.post(reverse("accounts:api_key_revoke", args=[organization.slug, key.public_id]))
+    with writes():
+        key_services.api_key_revoke(key=key, actor=None)
+
+
+# --- groups -------------------------------------------------------------------------------------
+
+
+@covers("group_create")
+def test_group_create_writes_one_event_per_channel(
+    ui, admin_client, admin_api, organization, org_admin
+):
+    with writes(("group.created", "ui")):
+        ui.post(groups_url(organization, "group_create"), {"display_name": "One"})
+    with writes(("group.created", "api")):
+        assert admin_api.post(api_url("groups"), {"name": "Two"}, JSON).status_code == 201
+    with writes(("group.created", "admin")):
+        response = admin_client.post(
+            reverse("admin:groups_group_add"),
+            {"organization": organization.pk, "display_name": "Three", "description": ""},
+        )
+        assert response.status_code == 302
+    with writes(("group.created", "command")):
+        run("create_group", "acme", "Four")
+    with writes(("group.created", "system")):
+        group_services.group_create(organization=organization, display_name="Five", actor=None)
+
+
+@covers("group_update")
+def test_group_update_writes_one_event_per_channel(ui, admin_client, admin_api, group):
+    with writes(("group.updated", "ui")):
+        ui.post(
+            groups_url(group.organization, "group_settings", group.public_id),
+            {"display_name": "Editors", "description": "From the UI"},
+        )
+    with writes(("group.updated", "api")):
+        response = admin_api.patch(group_url(group), {"description": "From the API"}, JSON)
+        assert response.status_code == 200
+    with writes(("group.updated", "admin")):
+        assert (
+            post_change_form(admin_client, group, description="From the admin").status_code == 302
+        )
+    with writes(("group.updated", "system")):
+        group_services.group_update(group=group, display_name="Writers", actor=None)
+    with writes():
+        group_services.group_update(group=group, display_name="Writers", actor=None)
+
+
+@covers("group_delete")
+def test_group_delete_writes_one_event_per_channel(
+    ui, admin_client, admin_api, organization, org_admin
+):
+    one, two, three, _four, five = (
+        group_services.group_create(organization=organization, display_name=name, actor=None)
+        for name in ("One", "Two", "Three", "Four", "Five")
+    )
+    with writes(("group.deleted", "ui")):
+        ui.post(groups_url(organization, "group_delete", one.public_id), {"confirm_name": "One"})
+    with writes(("group.deleted", "api")):
+        assert admin_api.delete(group_url(two)).status_code == 204
+    with writes(("group.deleted", "admin")):
+        url = reverse("admin:groups_group_delete", args=[three.pk])
+        assert admin_client.post(url, {"post": "yes"}).status_code == 302
+    with writes(("group.deleted", "command")):
+        run("delete_group", "acme", "Four")
+    with writes(("group.deleted", "system")):
+        group_services.group_delete(group=five, actor=None)
+
+
+# --- memberships ------------------------------------------------------------------------------
+
+
+@covers("membership_add")
+def test_membership_add_writes_one_event_per_member_per_channel(
+    ui, admin_client, admin_api, organization, group, org_admin
+):
+    people = [make_member(organization, first_name=f"P{i}") for i in range(7)]
+    with writes(("membership.added", "ui"), ("membership.added", "ui")):
+        ui.post(
+            groups_url(organization, "members_add", group.public_id),
+            {"users": [str(people[0].public_id), str(people[1].public_id)]},
+        )
+    with writes(("membership.added", "api")):
+        response = admin_api.post(
+            group_url(group, "/members"), {"userIds": [str(people[2].public_id)]}, JSON
+        )
+        assert response.status_code == 201
+    with writes(("membership.added", "command"), ("membership.added", "command")):
+        run("add_members", "acme", "Editors", people[3].email, people[4].email)
+    with writes(("membership.added", "system")):
+        group_services.membership_add(group=group, users=[people[5], people[0]], actor=None)
+    with writes(("membership.added", "admin")):
+        response = post_change_form(
+            admin_client, people[6], **_new_inline_row(admin_client, people[6], group)
+        )
+        assert response.status_code == 302, response.content.decode()[:3000]
+    assert Membership.objects.filter(group=group, user__in=people, direct=True).count() == 7
+
+
+def _new_inline_row(admin_client, user, group) -> dict:
+    """The fields of the user change form's empty membership row, filled with ``group``."""
+    data = form_data(admin_client.get(change_url(user)).content.decode(), "user_form")
+    prefix = "memberships"
+    index = int(data[f"{prefix}-TOTAL_FORMS"]) - 1
+    # The form renders one extra (blank) row: fill it in.
+    return {f"{prefix}-{index}-group": str(group.pk), f"{prefix}-{index}-user": str(user.pk)}
+
+
+@covers("membership_remove")
+def test_membership_remove_writes_one_event_per_member_per_channel(
+    ui, admin_api, organization, group, org_admin
+):
+    people = [make_member(organization, first_name=f"R{i}") for i in range(5)]
+    group_services.membership_add(group=group, users=people, actor=None)
+    with writes(("membership.removed", "ui")):
+        ui.post(groups_url(organization, "member_remove", group.public_id, people[0].public_id))
+    with writes(("membership.removed", "api")):
+        assert (
+            admin_api.delete(group_url(group, f"/members/{people[1].public_id}")).status_code == 204
+        )
+    with writes(("membership.removed", "command"), ("membership.removed", "command")):
+        run("remove_members", "acme", "Editors", people[2].email, people[3].email)
+    with writes(("membership.removed", "system")):
+        group_services.membership_remove(group=group, users=[people[4], people[0]], actor=None)
+    with writes():
+        group_services.membership_remove(group=group, users=[people[4]], actor=None)
+
+
+@covers("memberships_expire")
+def test_memberships_expire_writes_one_system_event_per_membership(organization, group):
+    people = [make_member(organization, first_name=f"T{i}") for i in range(3)]
+    group_services.membership_add(
+        group=group, users=people, expires_at=timezone.now() + timedelta(hours=1), actor=None
+    )
+    later = timezone.now() + timedelta(hours=2)
+    with writes(*[("membership.expired", "system")] * 2):
+        group_services.memberships_expire(user=people[0], now=later)
+        group_services.memberships_expire(user=people[1], now=later)
+    Membership.objects.filter(user=people[2], group=group).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    with writes(("membership.expired", "system")):
+        run("expire_memberships")
+
+
+# --- member groups ------------------------------------------------------------------------------
+
+
+@covers("member_group_add", "member_group_remove")
+def test_member_groups_write_one_event_per_channel(ui, admin_api, organization, group):
+    children = [
+        group_services.group_create(organization=organization, display_name=f"C{i}", actor=None)
+        for i in range(4)
+    ]
+    with writes(("member_group.added", "ui")):
+        ui.post(
+            groups_url(organization, "member_group_add", group.public_id),
+            {"child": str(children[0].public_id)},
+        )
+    with writes(("member_group.added", "api"), ("member_group.added", "api")):
+        response = admin_api.post(
+            group_url(group, "/member-groups"),
+            {"groupIds": [str(children[1].public_id), str(children[2].public_id)]},
+            JSON,
+        )
+        assert response.status_code == 201
+    with writes(("member_group.added", "command")):
+        run("add_member_group", "acme", "Editors", "C3")
+    with writes():
+        group_services.member_group_add(parent=group, child=children[3], actor=None)
+    with writes(("member_group.removed", "ui")):
+        ui.post(
+            groups_url(organization, "member_group_remove", group.public_id, children[0].public_id)
+        )
+    with writes(("member_group.removed", "api")):
+        url = group_url(group, f"/member-groups/{children[1].public_id}")
+        assert admin_api.delete(url).status_code == 204
+    with writes(("member_group.removed", "command")):
+        run("add_member_group", "acme", "Editors", "C2", "--remove")
+    with writes(("member_group.removed", "system")):
+        group_services.member_group_remove(parent=group, child=children[3], actor=None)
+    with writes():
+        group_services.member_group_remove(parent=group, child=children[3], actor=None)
+
+
+# --- permission sets --------------------------------------------------------------------------
+
+
+@covers("permission_set_create", "permission_set_update", "permission_set_delete")
+def test_permission_sets_write_one_event_per_channel(admin_client, organization):
+    with writes(("permission_set.created", "admin")):
+        response = admin_client.post(
+            reverse("admin:groups_permissionset_add"),
+            {
+                "organization": organization.pk,
+                "name": "Helpers",
+                "description": "",
+                "permissions": [],
+            },
+        )
+        assert response.status_code == 302, response.content.decode()[:3000]
+    helpers = PermissionSet.objects.get(name="Helpers")
+    with writes(("permission_set.updated", "admin")):
+        assert post_change_form(admin_client, helpers, description="Help").status_code == 302
+    with writes(("permission_set.deleted", "admin")):
+        url = reverse("admin:groups_permissionset_delete", args=[helpers.pk])
+        assert admin_client.post(url, {"post": "yes"}).status_code == 302
+    with writes(("permission_set.created", "system")):
+        own = group_services.permission_set_create(
+            organization=organization, name="Own", actor=None
+        )
+    with writes(("permission_set.updated", "system")):
+        group_services.permission_set_update(permission_set=own, name="Mine", actor=None)
+    with writes():
+        group_services.permission_set_update(permission_set=own, name="Mine", actor=None)
+    with writes(("permission_set.deleted", "system")):
+        group_services.permission_set_delete(permission_set=own, actor=None)
+
+
+@covers("group_permission_set_add", "group_permission_set_remove")
+def test_group_permission_sets_write_one_event_per_channel(
+    ui, admin_api, organization, group, custom_set
+):
+    read_only = group_services.permission_set_by_key("read-only")
+    with writes(("group.permission_set_added", "ui")):
+        ui.post(
+            groups_url(organization, "permission_set_add", group.public_id),
+            {"permission_set": str(custom_set.public_id)},
+        )
+    with writes(("group.permission_set_added", "api")):
+        response = admin_api.post(
+            group_url(group, "/roles"), {"roleId": str(read_only.public_id)}, JSON
+        )
+        assert response.status_code == 201
+    with writes(("group.permission_set_removed", "ui")):
+        ui.post(
+            groups_url(organization, "permission_set_remove", group.public_id, custom_set.public_id)
+        )
+    with writes(("group.permission_set_removed", "api")):
+        assert (
+            admin_api.delete(group_url(group, f"/roles/{read_only.public_id}")).status_code == 204
+        )
+    with writes(("group.permission_set_added", "system")):
+        group_services.group_permission_set_add(group=group, permission_set=custom_set, actor=None)
+    with writes():
+        group_services.group_permission_set_add(group=group, permission_set=custom_set, actor=None)
+    with writes(("group.permission_set_removed", "system")):
+        group_services.group_permission_set_remove(
+            group=group, permission_set=custom_set, actor=None
+        )
+
+
+@covers("group_rights_grant", "group_rights_revoke")
+def test_group_rights_write_one_event_per_change(organization, group, org_member):
+    with writes(("group.rights_granted", "system")):
+        group_services.group_rights_grant(
+            group=group, user=org_member, rights=["view_group", "manage_members"], actor=None
+        )
+    with writes():
+        group_services.group_rights_grant(
+            group=group, user=org_member, rights=["view_group"], actor=None
+        )
+    with writes(("group.rights_revoked", "system")):
+        group_services.group_rights_revoke(
+            group=group, user=org_member, rights=["view_group"], actor=None
+        )
+
+
+# --- resources and grants -------------------------------------------------------------------
+
+
+@covers("resource_create", "resource_move", "resource_delete")
+def test_resources_write_one_event_per_channel(admin_api, organization, group, folder):
+    with writes(("resource.created", "api")):
+        response = admin_api.post(
+            api_url("resources"), {"type": "WORKFLOW_DEF", "key": "checkout"}, JSON
+        )
+        assert response.status_code == 201
+    resource_id = response.json()["id"]
+    with writes(("resource.moved", "api")):
+        response = admin_api.patch(
+            api_url(f"resources/{resource_id}"), {"folderId": str(folder.public_id)}, JSON
+        )
+        assert response.status_code == 200
+    with writes(("resource.deleted", "api")):
+        assert admin_api.delete(api_url(f"resources/{resource_id}")).status_code == 204
+    with writes(("resource.created", "command"), ("grant.added", "command")):
+        run(
+            "grant", "acme", "group:Editors", "WORKFLOW_DEF:billing", "--access", "READ", "--create"
+        )
+    with writes(("resource.created", "system")):
+        other = grant_services.resource_create(
+            organization=organization, type="WORKFLOW_DEF", key="x", actor=None
+        )
+    with writes(("resource.moved", "system")):
+        grant_services.resource_move(resource=other, folder=folder, actor=None)
+    with writes(("resource.deleted", "system")):
+        grant_services.resource_delete(resource=other, actor=None)
+
+
+@covers("grant_add", "grant_remove", "grant_delete")
+def test_grants_write_one_event_per_channel(ui, admin_api, organization, group, folder, org_member):
+    with writes(("grant.added", "ui")):
+        ui.post(
+            groups_url(organization, "grant_add", group.public_id),
+            {"target": str(folder.public_id), "access": ["READ"]},
+        )
+    with writes(("grant.added", "api")):
+        response = admin_api.post(
+            api_url("grants"),
+            {
+                "subject": {"type": "user", "id": str(org_member.public_id)},
+                "target": {"type": "organization"},
+                "access": ["READ"],
+            },
+            JSON,
+        )
+        assert response.status_code == 201
+    with writes(("grant.added", "command")):
+        run("grant", "acme", "group:Editors", "folder:docs", "--access", "UPDATE")
+    with writes():
+        run("grant", "acme", "group:Editors", "folder:docs", "--access", "READ")
+    with writes(("grant.removed", "command")):
+        run("revoke", "acme", "group:Editors", "folder:docs", "--access", "UPDATE")
+    group_grant = Grant.objects.get(subject_group=group, resource=folder)
+    with writes(("grant.removed", "ui")):
+        ui.post(groups_url(organization, "grant_remove", group.public_id, group_grant.public_id))
+    user_grant = Grant.objects.get(subject_user=org_member)
+    with writes(("grant.removed", "api")):
+        assert admin_api.delete(api_url(f"grants/{user_grant.public_id}")).status_code == 204
+    with writes(("grant.added", "system")):
+        grant = grant_services.grant_add(
+            organization=organization,
+            subject=group,
+            target=folder,
+            access_types=["DELETE"],
+            actor=None,
+        )
+    with writes(("grant.removed", "system")):
+        grant_services.grant_remove(
+            organization=organization,
+            subject=group,
+            target=folder,
+            access_types=["DELETE"],
+            actor=None,
+        )
+    with writes():
+        grant_services.grant_remove(
+            organization=organization,
+            subject=group,
+            target=folder,
+            access_types=["DELETE"],
+            actor=None,
+        )
+    grant = grant_services.grant_add(
+        organization=organization, subject=group, target=folder, access_types=["READ"], actor=None
+    )
+    with writes(("grant.removed", "system")):
+        grant_services.grant_delete(grant=grant, actor=None)
+
+
+# --- coverage of this module --------------------------------------------------------------------
+
+
+def _services():
+    modules = (account_services, group_services, grant_services, key_services)
+    for module in modules:
+        for name, function in inspect.getmembers(module, inspect.isfunction):
+            if function.__module__ != module.__name__ or name.startswith("_"):
+                continue
+            parameters = inspect.signature(function).parameters
+            if "actor" in parameters and parameters["actor"].kind is inspect.Parameter.KEYWORD_ONLY:
+                yield name
+
+
+def test_every_service_that_writes_is_covered_here():
+    # default_groups_create is part of organization_create (one event for the whole birth).
+    # resource_for registers, on first use, the Resource row of a model instance that a
+    # resource type is bound to (an index row made while reading, like guardian's); it records
+    # no event and no channel. Reported in the README's audit section.
+    writers = set(_services()) - {"default_groups_create", "resource_for"}
+    # memberships_expire has no actor: the system ends memberships.
+    writers.add("memberships_expire")
+    assert writers - COVERED == set()
+
+
+def test_audit_payload_is_json_with_names(organization, group, org_admin, org_member):
+    mark = audit_mark()
+    group_services.membership_add(group=group, users=[org_member], actor=org_admin)
+    (event,) = events_since(mark)
+    assert event.actor_name == f"Ann Lee <{org_admin.email}>"
+    assert event.target_name == "Editors"
+    assert json.loads(json.dumps(event.after))["user"] == "Bo Chen"
+    assert Group.objects.get(pk=group.pk).display_name == "Editors"
