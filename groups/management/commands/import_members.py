@@ -11,6 +11,10 @@ from groups.management.lookups import find_group, find_organization, plural, wri
 PROGRESS_EVERY = bulk.LOOKUP_CHUNK
 
 
+def _entries(count: int) -> str:
+    return f"{count} {'entry' if count == 1 else 'entries'}"
+
+
 class Command(BaseCommand):
     help = (
         "Add the people of a file of emails to a group (a CSV file with an “email” column, or "
@@ -74,13 +78,13 @@ class Command(BaseCommand):
             )
             if options["strict"] and result.skipped:
                 raise CommandError(
-                    f"{plural(result.skipped, 'entry')} would be left out (see below): "
+                    f"{_entries(result.skipped)} would be left out (see below): "
                     "nothing was changed.\n" + self._left_out(result)
                 )
         verb = "Would add" if dry_run else "Added"
         self.stdout.write(
             f"{verb} {plural(len(result.to_add), 'member')} to “{group.display_name}”"
-            f" ({plural(len(emails.entries), 'entry')} read)."
+            f" ({_entries(len(emails.entries))} read)."
         )
         if result.already:
             self.stdout.write(
