@@ -48,7 +48,7 @@ def _import_panel(request, organization, group, *, form=None, preview=None, sour
         "member_count": queries.member_count(group),
         "tab_urls": {"members": _tab_url(group)},
         "import_url": _import_url(group),
-        "max_entries": bulk.MAX_ENTRIES,
+        "max_entries": f"{bulk.MAX_ENTRIES:,}",
     }
     if preview is not None:
         context["preview"] = preview

@@ -13,7 +13,7 @@ from groups import services as group_services
 from groups.models import Membership
 from tests.conftest import make_member
 
-from .test_admin_center import expect_message, htmx_idle, open_group, panel
+from .test_admin_center import expect_message, group_row, htmx_idle, open_group, panel
 
 pytestmark = pytest.mark.browser
 
@@ -84,6 +84,7 @@ def test_admin_pastes_ten_emails_reads_the_preview_and_confirms(
     for person in team:
         expect(members.get_by_text(person.display_name)).to_be_visible()
     expect(panel(page)).to_contain_text("8 members")
+    expect(group_row(page, "Editors").get_by_role("cell").last).to_have_text("8")
     screenshot("bulk-added")
     assert Membership.objects.filter(group_id=group.pk).count() == 8
 
@@ -121,6 +122,7 @@ def test_admin_removes_several_members_at_once(page, sign_in, org_admin, group, 
     expect(members.get_by_text("Ben Barr")).to_have_count(0)
     expect(members.get_by_text("Ada Ames")).to_be_visible()
     expect(members.get_by_text("Cat Cole")).to_be_visible()
+    expect(group_row(page, "Editors").get_by_role("cell").last).to_have_text("2")
     screenshot("bulk-removed")
     assert set(
         Membership.objects.filter(group_id=group.pk).values_list("user__email", flat=True)
