@@ -114,7 +114,8 @@ class EmailList:
 
     @classmethod
     def from_tokens(cls, tokens) -> "EmailList":
-        result = cls(entries=list(tokens))
+        # Stripped: a browser may send the carried list back with CRLF line ends.
+        result = cls(entries=[token.strip() for token in tokens if token.strip()])
         seen, duplicates, invalid = set(), {}, {}
         for token in result.entries:
             match = _ANGLE.search(token)

@@ -232,7 +232,7 @@ class MembersImportConfirmForm(forms.Form):
         data = super().clean()
         if "entries" in data:
             try:
-                tokens = [line for line in data["entries"].split("\n") if line.strip()]
+                tokens = [line for line in data["entries"].splitlines() if line.strip()]
                 if len(tokens) > bulk.MAX_ENTRIES:
                     raise bulk.limit_error()
                 data["list"] = bulk.EmailList.from_tokens(tokens)

@@ -329,3 +329,16 @@ def test_members_export_reads_in_a_bounded_number_of_queries(
     with django_assert_max_num_queries(2):
         rows = exported(response)
     assert len(rows) == 5
+
+
+def test_members_import_confirm_accepts_the_list_back_with_crlf_line_ends(
+    client, group, org_admin, crowd
+):
+    client.force_login(org_admin)
+    preview = client.post(
+        url("members_import", group), {"emails": "p0@acme.example\np1@acme.example"}
+    )
+    data = confirm_data(preview)
+    data["entries"] = data["entries"].replace("\n", "\r\n")
+    client.post(url("members_import", group), data)
+    assert member_emails(group) == {"p0@acme.example", "p1@acme.example"}
