@@ -7,7 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from . import services
+from . import bulk, services
 from .models import ACCESS_TYPES, DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH
 
 
@@ -168,3 +168,74 @@ class ExpiryForm(forms.Form):
     def expires_at(self):
         days = self.cleaned_data.get("duration")
         return timezone.now() + timedelta(days=int(days)) if days else None
+
+
+# --- bulk membership -----------------------------------------------------------------------
+
+
+class MembersImportForm(forms.Form):
+    """A pasted list of emails or a CSV file with an email column (one or the other)."""
+
+    emails = forms.CharField(
+        label="Emails",
+        required=False,
+        strip=False,
+        widget=forms.Textarea(
+            attrs={
+                "rows": 8,
+                "spellcheck": "false",
+                "autocomplete": "off",
+                "placeholder": "ann.lee@acme.example\nbo.chen@acme.example, cy.diaz@acme.example",
+            }
+        ),
+        help_text="One per line, or separated by commas or semicolons. Up to 10,000.",
+    )
+    file = forms.FileField(
+        label="Or upload a CSV file",
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv,text/plain"}),
+        help_text="UTF-8, with a column headed “email” (a file of one column needs no header).",
+    )
+
+    def clean(self):
+        data = super().clean()
+        text, upload = data.get("emails") or "", data.get("file")
+        try:
+            if upload is not None:
+                if text.strip():
+                    raise ValidationError("Paste a list or upload a file, not both.")
+                if upload.size > bulk.MAX_FILE_BYTES:
+                    raise ValidationError(
+                        f"The file is larger than {bulk.MAX_FILE_BYTES // (1024 * 1024)} MB: "
+                        "split it."
+                    )
+                data["list"] = bulk.EmailList.from_csv(upload.read())
+                data["source"] = f"file {upload.name}"[:200]
+            else:
+                data["list"] = bulk.EmailList.from_text(text)
+                data["source"] = "pasted list"
+        except ValidationError as error:
+            raise ValidationError(error.messages) from error
+        if not data["list"].entries:
+            raise ValidationError("Paste at least one email, or upload a CSV file.")
+        return data
+
+
+class MembersImportConfirmForm(forms.Form):
+    """The confirmation of a preview: the list as it was read, and the preview's fingerprint."""
+
+    entries = forms.CharField(widget=forms.HiddenInput, strip=False)
+    fingerprint = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    source = forms.CharField(widget=forms.HiddenInput, max_length=200, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if "entries" in data:
+            try:
+                tokens = [line for line in data["entries"].splitlines() if line.strip()]
+                if len(tokens) > bulk.MAX_ENTRIES:
+                    raise bulk.limit_error()
+                data["list"] = bulk.EmailList.from_tokens(tokens)
+            except ValidationError as error:
+                raise ValidationError(error.messages) from error
+        return data

@@ -21,7 +21,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from accounts.audit import Channel, audit_record
 from accounts.models import Organization, OrganizationGroupObjectPermission
 
-from . import access, nesting
+from . import access, bulk, nesting
 from .models import (
     DESCRIPTION_MAX_LENGTH,
     NAME_MAX_LENGTH,
@@ -517,6 +517,60 @@ def membership_remove(*, group: Group, users, channel: str = Channel.SYSTEM, act
         users = list(dict.fromkeys(users))
         validate_removable(group, users)
         return _membership_delete(group, users, channel=channel, actor=actor)
+
+
+class StalePreview(ValidationError):
+    """The group or the organization changed between the preview and its confirmation:
+    nothing was added; ``preview`` is the list sorted afresh, to be shown and confirmed again."""
+
+    def __init__(self, preview):
+        super().__init__(
+            "Memberships changed since the preview, so nothing was added: check the new "
+            "preview and confirm again.",
+            code=CONFLICT,
+        )
+        self.preview = preview
+
+
+@transaction.atomic
+def membership_add_batch(
+    *,
+    group: Group,
+    emails,
+    expected: str | None = None,
+    source: str = "list",
+    progress=None,
+    channel: str = Channel.SYSTEM,
+    actor,
+):
+    """Add the people of a list of emails (``bulk.EmailList``) to a group, all or nothing:
+    everyone the preview says will be added is added, or nobody. Those unknown, not in the
+    organization, deactivated or already members are left out and counted. With ``expected``
+    (the fingerprint of the preview that was confirmed), a preview that no longer matches is
+    refused with ``StalePreview``. Writes one event per member added plus one
+    ``membership.batch_added`` with the counts. Returns the ``bulk.Preview`` applied."""
+    group = _lock(group)
+    if actor is not None:
+        if not access.can(actor, "view", group):
+            raise PermissionDenied("You do not have permission to see this group.")
+        access.require(actor, "manage_members", group)
+    _check_members_editable(group, "add")
+    result = bulk.preview(group, emails, progress=progress)
+    if expected is not None and result.fingerprint != expected:
+        raise StalePreview(result)
+    if not result.to_add:
+        return result
+    validate_addable(group, result.to_add)
+    _membership_insert(group, result.to_add, channel=channel, actor=actor)
+    audit_record(
+        action="membership.batch_added",
+        organization=group.organization,
+        target=group,
+        after={"source": str(source)[:200], **result.counts()},
+        channel=channel,
+        actor=actor,
+    )
+    return result
 
 
 @transaction.atomic

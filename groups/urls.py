@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_audit, views_resources, views_users
+from . import views, views_audit, views_bulk, views_resources, views_users
 
 app_name = "groups"
 
@@ -40,6 +40,21 @@ urlpatterns = [
     ),
     path("groups/<uuid:group_id>/delete/", views.group_delete, name="group_delete"),
     path("groups/<uuid:group_id>/members/add/", views.members_add, name="members_add"),
+    path(
+        "groups/<uuid:group_id>/members/import/",
+        views_bulk.members_import,
+        name="members_import",
+    ),
+    path(
+        "groups/<uuid:group_id>/members/remove/",
+        views_bulk.members_remove,
+        name="members_remove",
+    ),
+    path(
+        "groups/<uuid:group_id>/members/export.csv",
+        views_bulk.members_export,
+        name="members_export",
+    ),
     path(
         "groups/<uuid:group_id>/members/<uuid:user_id>/remove/",
         views.member_remove,

@@ -5,7 +5,7 @@ Mounted at /t/<org-slug>/api/v1/; OpenAPI schema at openapi.json, docs at docs (
 
 from ninja import NinjaAPI
 
-from . import access, errors, groups, users
+from . import access, bulk, errors, groups, users
 from .auth import ApiKeyAuth, BrowserSession
 
 api = NinjaAPI(
@@ -21,6 +21,8 @@ api = NinjaAPI(
     auth=[ApiKeyAuth(), BrowserSession()],
 )
 errors.install(api)
+# Before groups: its members/{user_id} would otherwise take members/batch.
+api.add_router("", bulk.router)
 api.add_router("", groups.router)
 api.add_router("", users.router)
 api.add_router("", access.router)

@@ -209,3 +209,54 @@
     }
   });
 })();
+
+// --- Bulk membership (Members tab): tick several members, remove them at once. The dialog
+// names who will lose access; "select all" ticks every direct member on the page. Without
+// JavaScript the form still posts and the server asks for confirmation on its own page.
+(function () {
+  "use strict";
+
+  function names(list) {
+    if (list.length <= 1) return list.join("");
+    if (list.length <= 5) return list.slice(0, -1).join(", ") + " and " + list[list.length - 1];
+    return list.slice(0, 4).join(", ") + " and " + (list.length - 4) + " others";
+  }
+
+  function syncBulk() {
+    var form = document.getElementById("bulk-remove-form");
+    if (!form) return;
+    var boxes = Array.prototype.slice.call(document.querySelectorAll('input[form="bulk-remove-form"][name="users"]'));
+    var picked = boxes.filter(function (box) { return box.checked; });
+    var group = form.getAttribute("data-group-name");
+    var who = picked.map(function (box) { return box.getAttribute("data-name"); });
+    var button = document.getElementById("bulk-remove-submit");
+    var status = document.getElementById("bulk-selected");
+    button.disabled = picked.length === 0;
+    button.textContent = picked.length ? "Remove " + picked.length + " selected" : "Remove selected";
+    status.textContent = picked.length
+      ? picked.length + " selected"
+      : "Tick members to remove several at once.";
+    form.setAttribute("hx-confirm", "Remove " + picked.length + (picked.length === 1 ? " member" : " members") + " from " + group + "?");
+    form.setAttribute("data-confirm-detail", names(who) + " will lose the access " + group + " gives.");
+    var all = document.querySelector("[data-select-all]");
+    if (all) {
+      all.hidden = boxes.length === 0;
+      all.checked = boxes.length > 0 && picked.length === boxes.length;
+      all.indeterminate = picked.length > 0 && picked.length < boxes.length;
+    }
+  }
+
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (box.matches("[data-select-all]")) {
+      document.querySelectorAll('input[form="bulk-remove-form"][name="users"]').forEach(function (item) {
+        item.checked = box.checked;
+      });
+      syncBulk();
+    } else if (box.matches('input[form="bulk-remove-form"]')) {
+      syncBulk();
+    }
+  });
+  document.addEventListener("DOMContentLoaded", syncBulk);
+  document.addEventListener("htmx:afterSettle", syncBulk);
+})();

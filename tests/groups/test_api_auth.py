@@ -27,6 +27,7 @@ OPERATIONS = {
     ("get", "/groups/{group_id}/members"),
     ("post", "/groups/{group_id}/members"),
     ("delete", "/groups/{group_id}/members/{user_id}"),
+    ("post", "/groups/{group_id}/members/batch"),
     ("get", "/groups/{group_id}/roles"),
     ("post", "/groups/{group_id}/roles"),
     ("put", "/groups/{group_id}/roles"),

@@ -12,6 +12,7 @@ from django.db import connection
 
 from accounts import services as account_services
 from accounts.models import AuditEvent
+from groups import bulk
 from groups import services as group_services
 from groups.models import Group, Membership
 from tests.conftest import make_member
@@ -183,3 +184,37 @@ def test_group_create_twenty_times_at_once_makes_one_group():
     assert (len(created), len(refused)) == (1, 19), outcomes
     assert Group.objects.filter(organization=organization, kind=Group.Kind.CUSTOM).count() == 1
     assert AuditEvent.objects.filter(action="group.created").count() == 1
+
+
+def test_membership_add_batch_two_confirmations_of_one_preview_apply_once():
+    """Two people confirm the same preview at once: the group row is locked, so the second
+    sees the first's additions, its preview is stale, and it adds nobody."""
+    for round_number in range(ROUNDS):
+        organization = account_services.organization_create(
+            name=f"Batch {round_number}", actor=None
+        )
+        people = [make_member(organization) for _ in range(3)]
+        group = group_services.group_create(
+            organization=organization, display_name="Team", actor=None
+        )
+        emails = bulk.EmailList.from_text("\n".join(person.email for person in people))
+        seen = bulk.preview(group, emails).fingerprint
+
+        def confirm(group=group, emails=emails, seen=seen):
+            return group_services.membership_add_batch(
+                group=group, emails=emails, expected=seen, actor=None
+            )
+
+        outcomes = run_at_once(confirm, confirm)
+
+        applied = [o for o in outcomes if isinstance(o, bulk.Preview)]
+        stale = [o for o in outcomes if isinstance(o, group_services.StalePreview)]
+        assert len(applied) == 1 and len(stale) == 1, outcomes
+        assert len(stale[0].preview.already) == 3
+        assert Membership.objects.filter(group_id=group.pk).count() == 3
+        batch = AuditEvent.objects.filter(
+            action="membership.batch_added", organization=organization
+        )
+        assert batch.count() == 1
+        added = AuditEvent.objects.filter(action="membership.added", target_id=str(group.public_id))
+        assert added.count() == 3
