@@ -5,7 +5,7 @@ from typing import Annotated
 from uuid import UUID
 
 from django.db import transaction
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from accounts.audit import Channel
 from groups import access, bulk, services
@@ -64,4 +64,4 @@ def members_batch_add(request, org_slug: OrgSlug, group_id: UUID, payload: Membe
         "duplicates": emails.duplicates,
         "invalid": emails.invalid,
     }
-    return (201 if result.to_add and not payload.dryRun else 200), body
+    return Status(201 if result.to_add and not payload.dryRun else 200, body)

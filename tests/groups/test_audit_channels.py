@@ -3,8 +3,10 @@ the Admin Center (ui), the API, the Django admin, a management command, or the s
 directly (system). A no-op writes nothing. The last test checks that every service of
 accounts/services.py, groups/services.py and groups/grants.py is covered here."""
 
+import html
 import inspect
 import json
+import re
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -16,6 +18,7 @@ from accounts import api_keys as key_services
 from accounts import services as account_services
 from groups import grants as grant_services
 from groups import services as group_services
+from groups.bulk import EmailList
 from groups.models import Grant, Group, Membership, PermissionSet
 from tests.admin_helpers import form_data
 from tests.conftest import make_member
@@ -320,6 +323,49 @@ def test_membership_remove_writes_one_event_per_member_per_channel(
         group_services.membership_remove(group=group, users=[people[4], people[0]], actor=None)
     with writes():
         group_services.membership_remove(group=group, users=[people[4]], actor=None)
+
+
+@covers("membership_add_batch")
+def test_membership_add_batch_writes_one_event_per_member_and_one_per_batch(
+    ui, admin_api, organization, group, tmp_path
+):
+    people = [make_member(organization, first_name=f"B{i}") for i in range(7)]
+    import_url = groups_url(organization, "members_import", group.public_id)
+    preview = ui.post(import_url, {"emails": f"{people[0].email}\n{people[1].email}"}).content
+    hidden = dict(
+        re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', preview.decode())
+    )
+    confirm = {name: html.unescape(hidden[name]) for name in ("entries", "fingerprint", "source")}
+    batch = [
+        ("membership.added", "ui"),
+        ("membership.added", "ui"),
+        ("membership.batch_added", "ui"),
+    ]
+    with writes(*batch):
+        ui.post(import_url, confirm)
+    with writes(("membership.added", "api"), ("membership.batch_added", "api")):
+        response = admin_api.post(
+            group_url(group, "/members/batch"), {"emails": [people[2].email]}, JSON
+        )
+        assert response.status_code == 201
+    listing = tmp_path / "people.txt"
+    listing.write_text(f"{people[3].email}\n{people[4].email}\n")
+    with writes(
+        ("membership.added", "command"),
+        ("membership.added", "command"),
+        ("membership.batch_added", "command"),
+    ):
+        run("import_members", "acme", "Editors", str(listing))
+    with writes(("membership.added", "system"), ("membership.batch_added", "system")):
+        group_services.membership_add_batch(
+            group=group,
+            emails=EmailList.from_text(f"{people[5].email}\n{people[0].email}"),
+            actor=None,
+        )
+    with writes():  # everyone already in: nothing to add, no batch event
+        group_services.membership_add_batch(
+            group=group, emails=EmailList.from_text(people[5].email), actor=None
+        )
 
 
 @covers("memberships_expire")
