@@ -110,10 +110,11 @@ def test_pages_configure_htmx_for_the_policy_and_inline_nothing(client, organiza
 
 
 def test_only_the_django_admin_may_apply_its_one_inline_style(admin_client):
-    policy = csp_of(admin_client.get("/admin/accounts/auditevent/"))
+    response = admin_client.get("/admin/accounts/auditevent/")
+    policy = csp_of(response)
     assert policy["style-src"] == ["'self'", ADMIN_CHANGE_LIST_STYLE]
     assert policy["script-src"] == ["'self'"]
-    assert "unsafe" not in " ".join(sum(policy.values(), []))
+    assert "unsafe" not in response["Content-Security-Policy"]
 
 
 def test_tenant_pages_and_panels_are_never_cached(client, organization, org_admin, group):
@@ -140,9 +141,7 @@ def test_session_and_csrf_cookies_are_http_only_and_same_site(client, org_admin)
     page = client.get(reverse("login"))
     csrf = page.cookies["csrftoken"]
     assert csrf["httponly"] and csrf["samesite"] == "Lax"
-    signed_in = client.post(
-        reverse("login"), {"username": org_admin.email, "password": PASSWORD}
-    )
+    signed_in = client.post(reverse("login"), {"username": org_admin.email, "password": PASSWORD})
     assert signed_in.status_code == 302
     session = signed_in.cookies["sessionid"]
     assert session["httponly"] and session["samesite"] == "Lax"
