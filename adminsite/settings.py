@@ -63,8 +63,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Hardening: CSP on every response (/admin/ gets its one documented exception there).
-    "adminsite.middleware.ContentSecurityPolicyMiddleware",
+    # Hardening: the Content-Security-Policy on every response, the Django admin's included.
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Hardening: Vary: HX-Request and no caching of any page or API answer (static files, served
     # above by WhiteNoise, keep their long cache). Outermost, so error pages get it too.
