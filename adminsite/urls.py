@@ -7,6 +7,9 @@ from groups.graphql_api.views import graphql
 
 from . import views
 
+# Hardening: a lost database connection answers 503 with Retry-After, other failures 500.
+handler500 = "adminsite.views.server_error"
+
 admin.site.site_header = "Admin Center · operators"
 admin.site.site_title = "Admin Center"
 admin.site.index_title = "Organizations, users, groups and their rights"

@@ -140,8 +140,15 @@ def _group_snapshot(group: Group) -> dict:
 
 def _lock(group: Group) -> Group:
     """Lock the group row for the rest of the transaction (a no-op on SQLite, which
-    serializes writers anyway) and return it fresh."""
-    return Group.objects.select_for_update().select_related("organization").get(pk=group.pk)
+    serializes writers anyway) and return it fresh. Only the group's own row: without
+    ``of``, FOR UPDATE would lock the joined organization row too, and a change of one group
+    would deadlock with a group being created in the same organization (found by the load
+    test, tests/adminsite/test_load.py)."""
+    return (
+        Group.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .get(pk=group.pk)
+    )
 
 
 # --- groups -------------------------------------------------------------------------------

@@ -101,3 +101,37 @@ def assert_accessible(page):
         assert not grave, f"axe-core on {what}:\n{report}"
 
     return check
+
+
+# Hardening (issue 9): the Content-Security-Policy applies in tests as in production; a browser
+# test fails when the page reports a violation (an inline script or style, eval, a foreign
+# source), so a template or script that would break under the policy never lands. Chromium
+# logs each refusal to the console; the listener below also reports the event itself, with the
+# directive and the source.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", function (event) {
+  console.error("CSP violation: " + event.violatedDirective + " blocked " + event.blockedURI +
+    " at " + event.sourceFile + ":" + event.lineNumber);
+});
+"""
+
+
+@pytest.fixture(autouse=True)
+def csp_violations(request):
+    """Fails the browser test if the console reports a Content-Security-Policy violation."""
+    if "page" not in request.fixturenames:
+        yield []
+        return
+    page = request.getfixturevalue("page")
+    reports: list[str] = []
+    page.add_init_script(CSP_LISTENER)
+    page.on(
+        "console",
+        lambda message: (
+            reports.append(message.text)
+            if "Content Security Policy" in message.text or message.text.startswith("CSP violation")
+            else None
+        ),
+    )
+    yield reports
+    assert not reports, "Content-Security-Policy violations:\n" + "\n".join(reports)
