@@ -359,7 +359,6 @@ class ResourceGroupObjectPermission(GroupObjectPermissionBase):
         verbose_name = "resource access of a group"
 
 
-
 # How long a deleted group can be restored; ``purge_deleted_groups`` removes it after that.
 RETENTION_DAYS = 30
 

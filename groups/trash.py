@@ -288,7 +288,7 @@ class Restored:
     plan: RestorePlan
 
 
-def _free_name(organization, name: str) -> str:
+def free_name(organization, name: str) -> str:
     """``name`` if no group has it now, else “name (restored)”, “name (restored 2)”…"""
     taken = {
         n.lower()
@@ -329,7 +329,7 @@ def restore_plan(*, deleted: DeletedGroup, display_name: str | None = None, acto
         _check_name_free(organization, name)
         name_taken = False
     else:
-        name = _free_name(organization, deleted.display_name)
+        name = free_name(organization, deleted.display_name)
         name_taken = name != deleted.display_name
     slug = deleted.slug
     if Group.objects.filter(organization=organization, slug=slug).exists():

@@ -56,6 +56,7 @@ def _render(request, organization, context, *, partials=("group-panel",), status
         "organization": organization,
         "organizations": queries.organizations_of(request.user),
         "can_create_group": checker.can("create_group", organization),
+        "can_restore_groups": checker.can("restore_groups", organization),
         "nav": "groups",
         **context,
     }

@@ -6,32 +6,56 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0004_resources_and_grants'),
-        ('groups', '0005_default_sets_with_access'),
+        ("accounts", "0004_resources_and_grants"),
+        ("groups", "0005_default_sets_with_access"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DeletedGroup',
+            name="DeletedGroup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(editable=False, unique=True)),
-                ('display_name', models.CharField(max_length=100, verbose_name='name')),
-                ('slug', models.SlugField(allow_unicode=True, max_length=100)),
-                ('description', models.TextField(blank=True, max_length=1000)),
-                ('member_count', models.PositiveIntegerField(default=0)),
-                ('deleted_at', models.DateTimeField()),
-                ('deleted_by_name', models.CharField(blank=True, max_length=300)),
-                ('snapshot', models.JSONField(default=dict)),
-                ('deleted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='groups_deleted', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deleted_groups', to='accounts.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("public_id", models.UUIDField(editable=False, unique=True)),
+                ("display_name", models.CharField(max_length=100, verbose_name="name")),
+                ("slug", models.SlugField(allow_unicode=True, max_length=100)),
+                ("description", models.TextField(blank=True, max_length=1000)),
+                ("member_count", models.PositiveIntegerField(default=0)),
+                ("deleted_at", models.DateTimeField()),
+                ("deleted_by_name", models.CharField(blank=True, max_length=300)),
+                ("snapshot", models.JSONField(default=dict)),
+                (
+                    "deleted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="groups_deleted",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deleted_groups",
+                        to="accounts.organization",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-deleted_at', '-id'],
-                'indexes': [models.Index(fields=['organization', '-deleted_at'], name='groups_deletedgroup_org_idx')],
+                "ordering": ["-deleted_at", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["organization", "-deleted_at"], name="groups_deletedgroup_org_idx"
+                    )
+                ],
             },
         ),
     ]
