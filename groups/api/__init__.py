@@ -5,7 +5,7 @@ Mounted at /t/<org-slug>/api/v1/; OpenAPI schema at openapi.json, docs at docs (
 
 from ninja import NinjaAPI
 
-from . import access, errors, groups, users
+from . import access, errors, groups, trash, users
 from .auth import ApiKeyAuth, BrowserSession
 
 api = NinjaAPI(
@@ -24,3 +24,4 @@ errors.install(api)
 api.add_router("", groups.router)
 api.add_router("", users.router)
 api.add_router("", access.router)
+api.add_router("", trash.router)
