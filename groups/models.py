@@ -1,3 +1,4 @@
+import math
 import uuid
 from datetime import timedelta
 
@@ -409,5 +410,7 @@ class DeletedGroup(models.Model):
 
     @property
     def days_left(self) -> int:
-        """Whole days until the purge may remove it (0 on its last day and after)."""
-        return max(0, (self.purge_after - timezone.now()).days)
+        """Days (started ones count) until the purge may remove it: 30 just after the
+        deletion, 1 on its last day, 0 once it is due."""
+        seconds = (self.purge_after - timezone.now()).total_seconds()
+        return max(0, math.ceil(seconds / 86400))

@@ -31,7 +31,7 @@ def test_deleted_groups_list(admin_api, deleted, org_admin):
     assert body["meta"]["total"] == 1
     [item] = body["data"]
     assert item["id"] == str(deleted.public_id)
-    assert (item["name"], item["memberCount"], item["daysLeft"]) == ("Editors", 1, 29)
+    assert (item["name"], item["memberCount"], item["daysLeft"]) == ("Editors", 1, 30)
     assert item["deletedBy"]["id"] == str(org_admin.public_id)
 
 

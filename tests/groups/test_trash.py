@@ -174,7 +174,7 @@ def test_group_delete_keeps_a_complete_snapshot(
     assert deleted.deleted_by == org_admin
     assert deleted.deleted_by_name == f"Ann Lee <{org_admin.email}>"
     assert deleted.member_count == 2
-    assert deleted.days_left == 29
+    assert deleted.days_left == 30
     snapshot = deleted.snapshot
     members = {m["email"]: m for m in snapshot["members"]}
     assert set(members) == {dee.email, org_member.email}

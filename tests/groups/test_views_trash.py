@@ -103,7 +103,7 @@ def test_deleted_group_list_shows_name_when_by_members_and_days_left(
     assert '<h1 id="deleted-heading">Deleted groups</h1>' in body
     assert "Editors" in body and "by Ann Lee" in body
     assert '<td class="num">1</td>' in body  # members
-    assert '<td class="num">29</td>' in body  # days left
+    assert '<td class="num">30</td>' in body  # days left
     assert f'hx-post="{restore_url(deleted)}"' in body
     assert 'data-confirm-action="Restore"' in body
 
