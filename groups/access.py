@@ -12,7 +12,7 @@ from guardian.core import ObjectPermissionChecker
 
 from accounts.models import Organization
 
-from .models import Group, GroupGroupObjectPermission, GroupUserObjectPermission
+from .models import DeletedGroup, Group, GroupGroupObjectPermission, GroupUserObjectPermission
 
 # action -> (right on the group, capability on the organization)
 GROUP_ACTIONS = {
@@ -39,6 +39,8 @@ ORGANIZATION_ACTIONS = {
     "manage_users": "manage_users",
     "view_audit_log": "view_audit_log",
     "manage_access": "manage_access",
+    # The Deleted groups list: whoever may delete every custom group may bring one back.
+    "restore_groups": "delete_groups",
 }
 
 
@@ -100,6 +102,7 @@ def _refusal(action: str, obj) -> str:
         "manage_users": "manage the users of",
         "view_audit_log": "read the audit log of",
         "manage_access": "manage resources and access in",
+        "restore_groups": "restore the deleted groups of",
     }[action]
     return f"You do not have permission to {what} {obj}."
 
@@ -160,3 +163,21 @@ def groups_visible_to(user, organization: Organization):
         content_object=OuterRef("pk"), group__user=user
     )
     return groups.filter(Q(Exists(direct)) | Q(Exists(through_groups)))
+
+
+def deleted_group_for_user(user, organization: Organization, public_id):
+    """The deleted group ``public_id`` of ``organization``: 403 unless the user may restore
+    groups there (``delete_groups`` on the organization), 404 if there is no such deleted group
+    in it (one of another organization included)."""
+    require(user, "restore_groups", organization)
+    try:
+        deleted = (
+            DeletedGroup.objects.select_related("organization", "deleted_by")
+            .filter(organization=organization, public_id=public_id)
+            .first()
+        )
+    except ValidationError:
+        deleted = None
+    if deleted is None:
+        raise Http404("No such deleted group.")
+    return deleted

@@ -363,3 +363,7 @@ class PermissionSetAdmin(admin.ModelAdmin):
             services.permission_set_delete(
                 permission_set=permission_set, channel=Channel.ADMIN, actor=request.user
             )
+
+
+# Deleted groups (recoverable deletion) have their own module.
+from . import admin_trash  # noqa: E402, F401

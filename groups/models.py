@@ -1,4 +1,6 @@
+import math
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import Group as AuthGroup
@@ -6,6 +8,7 @@ from django.contrib.auth.models import Permission
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Coalesce, Lower
+from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 NAME_MAX_LENGTH = 100
@@ -365,3 +368,59 @@ class ResourceGroupObjectPermission(GroupObjectPermissionBase):
 
     class Meta(GroupObjectPermissionBase.Meta):
         verbose_name = "resource access of a group"
+
+
+# How long a deleted group can be restored; ``purge_deleted_groups`` removes it after that.
+RETENTION_DAYS = 30
+
+
+class DeletedGroup(models.Model):
+    """A custom group that was deleted, kept for a while so that it can be restored.
+
+    The live ``Group`` is really deleted (every access it gave ends at once, and no query
+    elsewhere has to leave deleted groups out); this row keeps what it was: its names, and in
+    ``snapshot`` its members, member groups, parent groups, permission sets, grants and the
+    rights on it. ``public_id`` is the group's, so a restored group keeps its URLs and API ids.
+    """
+
+    public_id = models.UUIDField(unique=True, editable=False)
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="deleted_groups"
+    )
+    display_name = models.CharField("name", max_length=NAME_MAX_LENGTH)
+    slug = models.SlugField(max_length=NAME_MAX_LENGTH, allow_unicode=True)
+    description = models.TextField(max_length=DESCRIPTION_MAX_LENGTH, blank=True)
+    member_count = models.PositiveIntegerField(default=0)
+    deleted_at = models.DateTimeField()
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="groups_deleted",
+    )
+    # Kept as it was, like the audit trail, in case the user is deleted later.
+    deleted_by_name = models.CharField(max_length=300, blank=True)
+    snapshot = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-deleted_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["organization", "-deleted_at"], name="groups_deletedgroup_org_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def purge_after(self):
+        return self.deleted_at + timedelta(days=RETENTION_DAYS)
+
+    @property
+    def days_left(self) -> int:
+        """Days (started ones count) until the purge may remove it: 30 just after the
+        deletion, 1 on its last day, 0 once it is due."""
+        seconds = (self.purge_after - timezone.now()).total_seconds()
+        return max(0, math.ceil(seconds / 86400))

@@ -25,6 +25,7 @@ from . import access, bulk, nesting
 from .models import (
     DESCRIPTION_MAX_LENGTH,
     NAME_MAX_LENGTH,
+    RETENTION_DAYS,
     Grant,
     Group,
     GroupGroupObjectPermission,
@@ -274,7 +275,8 @@ def group_update(
 @transaction.atomic
 def group_delete(*, group: Group, channel: str = Channel.SYSTEM, actor) -> None:
     """Delete a custom group; its members lose at once the access it gave them.
-    Default groups can never be deleted."""
+    Default groups can never be deleted. The group goes to the Deleted groups list with a
+    snapshot of what it was, restorable for 30 days (``groups.trash``)."""
     with administrators_kept(group.organization):
         group = _lock(group)
         if actor is not None:
@@ -291,10 +293,17 @@ def group_delete(*, group: Group, channel: str = Channel.SYSTEM, actor) -> None:
             action="group.deleted",
             organization=group.organization,
             target=group,
-            before={**_group_snapshot(group), "members": group.memberships.count()},
+            before={
+                **_group_snapshot(group),
+                "members": group.memberships.count(),
+                "restorable_days": RETENTION_DAYS,
+            },
             channel=channel,
             actor=actor,
         )
+        from .trash import deleted_group_record
+
+        deleted_group_record(group=group, actor=actor)
         above = nesting.ancestors_of(group)
         group.delete()
         # Whoever was in a group above only through this one is not any more.

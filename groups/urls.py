@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_audit, views_bulk, views_resources, views_users
+from . import views, views_audit, views_bulk, views_resources, views_trash, views_users
 
 app_name = "groups"
 
@@ -8,6 +8,12 @@ app_name = "groups"
 urlpatterns = [
     path("groups/", views.group_list, name="group_list"),
     path("groups/new/", views.group_create, name="group_create"),
+    path("groups/deleted/", views_trash.deleted_group_list, name="deleted_group_list"),
+    path(
+        "groups/deleted/<uuid:deleted_id>/restore/",
+        views_trash.deleted_group_restore,
+        name="deleted_group_restore",
+    ),
     path("groups/<uuid:group_id>/", views.group_detail, name="group_detail"),
     path("groups/<uuid:group_id>/permissions/", views.group_permissions, name="group_permissions"),
     path("groups/<uuid:group_id>/settings/", views.group_settings, name="group_settings"),

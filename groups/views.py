@@ -56,6 +56,7 @@ def _render(request, organization, context, *, partials=("group-panel",), status
         "organization": organization,
         "organizations": queries.organizations_of(request.user),
         "can_create_group": checker.can("create_group", organization),
+        "can_restore_groups": checker.can("restore_groups", organization),
         "nav": "groups",
         **context,
     }
@@ -278,7 +279,11 @@ def group_delete(request, org_slug, group_id):
     elif form.is_valid():
         name = group.display_name
         services.group_delete(group=group, channel=Channel.UI, actor=request.user)
-        messages.success(request, f"Deleted the group {name}.")
+        messages.success(
+            request,
+            f"Deleted the group {name}. An administrator can restore it from Deleted groups "
+            "for 30 days.",
+        )
         url = reverse("groups:group_list", args=[organization.slug])
         return HttpResponseClientRedirect(url) if wants_partial(request) else redirect(url)
     context = _details(request, organization, group, "settings", delete_form=form)

@@ -5,7 +5,7 @@ Mounted at /t/<org-slug>/api/v1/; OpenAPI schema at openapi.json, docs at docs (
 
 from ninja import NinjaAPI
 
-from . import access, bulk, errors, groups, users
+from . import access, bulk, errors, groups, trash, users
 from .auth import ApiKeyAuth, BrowserSession
 
 api = NinjaAPI(
@@ -26,3 +26,4 @@ api.add_router("", bulk.router)
 api.add_router("", groups.router)
 api.add_router("", users.router)
 api.add_router("", access.router)
+api.add_router("", trash.router)

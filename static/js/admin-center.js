@@ -64,6 +64,10 @@
     dialog.querySelector("[data-confirm-detail]").textContent = source.getAttribute("data-confirm-detail") || "";
     var ok = dialog.querySelector("[data-confirm-ok]");
     ok.textContent = source.getAttribute("data-confirm-action") || "Confirm";
+    // A confirmation that undoes a loss (Restore) is not red: data-confirm-tone="primary".
+    var primary = source.getAttribute("data-confirm-tone") === "primary";
+    ok.classList.toggle("btn-primary", primary);
+    ok.classList.toggle("btn-danger", !primary);
     dialog.returnValue = "";
     dialog.showModal();
     dialog.querySelector("[data-confirm-cancel]").focus();

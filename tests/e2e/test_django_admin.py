@@ -38,7 +38,7 @@ def test_operator_cannot_delete_a_default_group_but_can_delete_a_custom_one(
     page, live_server, operator, organization, org_admin, group, screenshot
 ):
     sign_in(page, live_server, operator)
-    page.get_by_role("rowheader", name="Groups").get_by_role("link").click()
+    page.get_by_role("rowheader", name="Groups", exact=True).get_by_role("link").click()
     expect(page.get_by_role("link", name="Acme Administrators")).to_be_visible()
     screenshot("django-admin-groups")
 

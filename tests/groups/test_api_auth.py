@@ -53,6 +53,9 @@ OPERATIONS = {
     ("delete", "/grants/{grant_id}"),
     ("get", "/access/check"),
     ("get", "/access/explain"),
+    ("get", "/deleted-groups"),
+    ("get", "/deleted-groups/{deleted_id}"),
+    ("post", "/deleted-groups/{deleted_id}/restore"),
 }
 
 

@@ -623,7 +623,10 @@ def test_group_delete_deletes_and_redirects_to_the_list(
     assert not Group.objects.filter(pk=group.pk).exists()
     assert response.status_code == 302
     assert response["Location"] == list_url(organization)
-    assert messages_of(response) == ["Deleted the group Editors."]
+    assert messages_of(response) == [
+        "Deleted the group Editors. An administrator can restore it from Deleted groups for 30 "
+        "days."
+    ]
     event = AuditEvent.objects.get(action="group.deleted", target_id=public_id)
     assert event.channel == "ui"
     assert event.actor == org_admin

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 from accounts.audit import Channel
 from groups import services
 from groups.management.lookups import find_group, find_organization, plural, writes
+from groups.models import RETENTION_DAYS
 
 
 class Command(BaseCommand):
@@ -32,4 +33,8 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write(f"Would delete {what}. Dry run: nothing was changed.")
         else:
-            self.stdout.write(self.style.SUCCESS(f"Deleted {what}."))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Deleted {what}. It can be restored for {RETENTION_DAYS} days (restore_group)."
+                )
+            )
