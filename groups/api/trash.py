@@ -8,7 +8,7 @@ import json
 from datetime import datetime
 from uuid import UUID
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import Field
 
@@ -167,8 +167,11 @@ def deleted_groups_restore(request, org_slug: OrgSlug, deleted_id: UUID):
         channel=Channel.API,
         actor=request.user,
     )
-    return 201, {
-        "group": _detail(result.group),
-        "restored": _counts(result.plan),
-        "notRestored": result.plan.skipped,
-    }
+    return Status(
+        201,
+        {
+            "group": _detail(result.group),
+            "restored": _counts(result.plan),
+            "notRestored": result.plan.skipped,
+        },
+    )

@@ -19,7 +19,10 @@ from accounts import services as account_services
 from groups import grants as grant_services
 from groups import services as group_services
 from groups.bulk import EmailList
-from groups.models import Grant, Group, Membership, PermissionSet
+from groups.models import DeletedGroup, Grant, Group, Membership, PermissionSet
+from groups.trash import restore, snapshot
+from groups.trash.restore import group_restore
+from groups.trash.snapshot import deleted_groups_purge
 from tests.admin_helpers import form_data
 from tests.conftest import make_member
 from tests.factories import UserFactory
@@ -601,11 +604,55 @@ def test_grants_write_one_event_per_channel(ui, admin_api, organization, group, 
         grant_services.grant_delete(grant=grant, actor=None)
 
 
+@covers("group_restore", "deleted_groups_purge")
+def test_deleted_groups_restore_and_purge_write_one_event_per_channel(
+    ui, admin_client, admin_api, organization
+):
+    def deleted(name):
+        group = group_services.group_create(
+            organization=organization, display_name=name, actor=None
+        )
+        group_services.group_delete(group=group, actor=None)
+        return DeletedGroup.objects.get(public_id=group.public_id)
+
+    first, second, third, fourth, fifth = (deleted(f"Gone {i}") for i in range(5))
+    with writes(("group.restored", "ui")):
+        ui.post(reverse("groups:deleted_group_restore", args=[organization.slug, first.public_id]))
+    with writes(("group.restored", "api")):
+        response = admin_api.post(api_url(f"deleted-groups/{second.public_id}/restore"))
+        assert response.status_code == 201
+    with writes(("group.restored", "command")):
+        run("restore_group", "acme", str(third.public_id))
+    with writes(("group.restored", "admin")):
+        admin_client.post(
+            reverse("admin:groups_deletedgroup_changelist"),
+            {"action": "restore", "_selected_action": [fourth.pk]},
+        )
+    with writes(("group.restored", "system")):
+        group_restore(deleted=fifth, actor=None)
+    assert Group.objects.filter(display_name__startswith="Gone ").count() == 5
+    purged = [deleted("Old 1"), deleted("Old 2")]
+    DeletedGroup.objects.filter(pk__in=[d.pk for d in purged]).update(
+        deleted_at=timezone.now() - timedelta(days=31)
+    )
+    with writes(("group.purged", "command")):
+        run("purge_deleted_groups", "--organization", "acme", "--days", "30", "--dry-run")
+        DeletedGroup.objects.filter(pk=purged[1].pk).update(deleted_at=timezone.now())
+        run("purge_deleted_groups", "--organization", "acme")
+    with writes():  # nothing old enough left
+        deleted_groups_purge(organization=organization, actor=None)
+    DeletedGroup.objects.filter(pk=purged[1].pk).update(
+        deleted_at=timezone.now() - timedelta(days=31)
+    )
+    with writes(("group.purged", "system")):
+        deleted_groups_purge(organization=organization, actor=None)
+
+
 # --- coverage of this module --------------------------------------------------------------------
 
 
 def _services():
-    modules = (account_services, group_services, grant_services, key_services)
+    modules = (account_services, group_services, grant_services, key_services, restore, snapshot)
     for module in modules:
         for name, function in inspect.getmembers(module, inspect.isfunction):
             if function.__module__ != module.__name__ or name.startswith("_"):
@@ -620,7 +667,9 @@ def test_every_service_that_writes_is_covered_here():
     # resource_for registers, on first use, the Resource row of a model instance that a
     # resource type is bound to (an index row made while reading, like guardian's); it records
     # no event and no channel. Reported in the README's audit section.
-    writers = set(_services()) - {"default_groups_create", "resource_for"}
+    # deleted_group_record is part of group_delete (its one event says the group is
+    # restorable).
+    writers = set(_services()) - {"default_groups_create", "resource_for", "deleted_group_record"}
     # memberships_expire has no actor: the system ends memberships.
     writers.add("memberships_expire")
     assert writers - COVERED == set()
