@@ -177,6 +177,10 @@ def test_graphiql_page_in_debug_loads_only_our_static_files(session, settings):
     sources = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert sources and all(src.startswith(settings.STATIC_URL) for src in sources)
     assert " style=" not in html and "onclick" not in html
+    # The strict policy, with data: fonts (GraphiQL's) as its one addition.
+    policy = response["Content-Security-Policy"]
+    assert "font-src 'self' data:" in policy
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
     for src in sources:
         path = finders.find(src.removeprefix(settings.STATIC_URL))
         assert path and Path(path).stat().st_size > 0, src
