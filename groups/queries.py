@@ -32,11 +32,18 @@ def organizations_of(user):
     )
 
 
+# Stored text never holds a NUL (PostgreSQL refuses it: a search with one would be a 500), so
+# a search that contains one matches nothing.
+NUL = "\x00"
+
+
 def groups_for_list(user, organization, search: str = ""):
     """The groups the user may see, with their member counts, default groups first."""
     groups = access.groups_visible_to(user, organization)
     search = " ".join(search.split())
-    if search:
+    if NUL in search:
+        groups = groups.none()
+    elif search:
         groups = groups.filter(display_name__icontains=search)
     return groups.annotate(
         member_count=Count("user", distinct=True), kind_order=KIND_ORDER
@@ -46,6 +53,8 @@ def groups_for_list(user, organization, search: str = ""):
 def group_members(group, search: str = ""):
     """A group's memberships with the member and who added them."""
     memberships = Membership.objects.filter(group_id=group.pk).select_related("user", "added_by")
+    if NUL in search:
+        memberships = memberships.none()
     for term in search.split():
         memberships = memberships.filter(
             Q(user__first_name__icontains=term)
@@ -66,6 +75,8 @@ def users_search(organization, group, query: str):
     query = " ".join(query.split())
     if len(query.replace(" ", "")) < SEARCH_MIN_LENGTH:
         return None
+    if NUL in query:
+        return User.objects.none()
     users = User.objects.filter(
         is_active=True,
         memberships__group__group__organization=organization,

@@ -14,6 +14,7 @@ from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone
 from django.utils.text import slugify
 from guardian.shortcuts import assign_perm, remove_perm
@@ -141,15 +142,22 @@ def _group_snapshot(group: Group) -> dict:
 
 def _lock(group: Group) -> Group:
     """Lock the group row for the rest of the transaction (a no-op on SQLite, which
-    serializes writers anyway) and return it fresh. Only the group's own row: without
-    ``of``, FOR UPDATE would lock the joined organization row too, and a change of one group
-    would deadlock with a group being created in the same organization (found by the load
-    test, tests/adminsite/test_load.py)."""
-    return (
+    serializes writers anyway) and return it fresh.
+
+    Only the group's own row: without ``of`` the join would lock its organization's row too,
+    and a delete (Administrators, then the group) racing an add (the group, then the shared
+    organization row) deadlocked (found by tests/security/test_races.py and the load test,
+    tests/adminsite/test_load.py). A group deleted while we waited is a 404, as if never there.
+    """
+    locked = (
         Group.objects.select_for_update(of=("self",))
         .select_related("organization")
-        .get(pk=group.pk)
+        .filter(pk=group.pk)
+        .first()
     )
+    if locked is None:
+        raise Http404(f"The group “{group}” no longer exists.")
+    return locked
 
 
 # --- groups -------------------------------------------------------------------------------

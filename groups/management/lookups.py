@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import CommandError
 from django.db import transaction
 from django.db.models import Q
+from django.http import Http404
 
 from accounts.models import Organization
 from groups.models import Group
@@ -73,12 +74,13 @@ def find_user(email: str):
 
 @contextmanager
 def refusals_as_command_errors():
-    """A service's ValidationError or PermissionDenied becomes a CommandError with its text."""
+    """A service's ValidationError, PermissionDenied or Http404 (its object vanished
+    meanwhile) becomes a CommandError with its text."""
     try:
         yield
     except ValidationError as error:
         raise CommandError(" ".join(error.messages)) from error
-    except PermissionDenied as error:
+    except (PermissionDenied, Http404) as error:
         raise CommandError(str(error)) from error
 
 

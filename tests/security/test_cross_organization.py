@@ -1,0 +1,309 @@
+"""Another organization's objects, named by id through every channel: 404 (or the command's
+clear error), and not one row of any table changes (a checksum of every table before and
+after each request). Ann, an administrator of Acme, tries it on Globex's objects."""
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+
+from .checksum import checksum
+
+PORTAL = "/t/{org}/portal/access-management/"
+API = "/t/{org}/api/v1/"
+
+
+def portal(world, path, org="acme"):
+    return PORTAL.format(org=org) + path.format(**ids(world.globex))
+
+
+def api(world, path, org="acme"):
+    return API.format(org=org) + path.format(**ids(world.globex))
+
+
+def ids(tenant) -> dict:
+    return {
+        "group": tenant.group.public_id,
+        "user": tenant.member_of_group.public_id,
+        "grant": tenant.grant.public_id,
+        "child": tenant.child.public_id,
+        "set": tenant.permission_set.public_id,
+        "resource": tenant.resource.public_id,
+        "key": tenant.key.public_id,
+        "admin": tenant.admin.public_id,
+    }
+
+
+def ui_requests(world):
+    """(method, path, data) of every Admin Center view, on Globex's objects."""
+    globex = world.globex
+    return [
+        ("GET", "groups/{group}/", {}),
+        ("GET", "groups/{group}/permissions/", {}),
+        ("GET", "groups/{group}/settings/", {}),
+        ("GET", "groups/{group}/access/", {}),
+        ("POST", "groups/{group}/settings/", {"display_name": "Pwned", "description": "x"}),
+        ("POST", "groups/{group}/delete/", {"confirm_name": globex.group.display_name}),
+        ("GET", "groups/{group}/members/add/", {}),
+        ("POST", "groups/{group}/members/add/", {"users": [str(world.users["member"].public_id)]}),
+        ("GET", "groups/{group}/members/{user}/remove/", {}),
+        ("POST", "groups/{group}/members/{user}/remove/", {}),
+        ("POST", "groups/{group}/member-groups/add/", {"child": str(globex.child.public_id)}),
+        ("POST", "groups/{group}/member-groups/{child}/remove/", {}),
+        (
+            "POST",
+            "groups/{group}/permissions/add/",
+            {"permission_set": str(globex.permission_set.public_id)},
+        ),
+        ("POST", "groups/{group}/permissions/{set}/remove/", {}),
+        ("POST", "groups/{group}/access/add/", {"target": "organization", "access": ["READ"]}),
+        ("POST", "groups/{group}/access/{grant}/remove/", {}),
+        ("GET", "users/{user}/", {}),
+        ("GET", "resources/{resource}/", {}),
+        ("POST", "settings/api-keys/{key}/revoke/", {}),
+    ]
+
+
+def _send(client, method, url, data, **headers):
+    if method == "GET":
+        return client.get(url, **headers)
+    if method == "POST" and "/api/" not in url:
+        return client.post(url, data, **headers)
+    return client.generic(method, url, json.dumps(data), content_type="application/json", **headers)
+
+
+def assert_refused(client, method, url, data=None, status=(404,), **headers):
+    before = checksum()
+    response = _send(client, method, url, data or {}, **headers)
+    assert response.status_code in status, (method, url, response.status_code)
+    assert checksum() == before, f"{method} {url} changed the database"
+    return response
+
+
+def test_admin_center_views_answer_404_for_another_organizations_objects(world):
+    ann = world.client("admin")
+    for method, path, data in ui_requests(world):
+        # In Ann's organization's URLs, and in the other organization's own URLs.
+        for org in ("acme", "globex"):
+            url = portal(world, path, org)
+            assert_refused(ann, method, url, data)
+            assert_refused(ann, method, url, data, HTTP_HX_REQUEST="true")
+
+
+def api_requests(world):
+    globex = world.globex
+    return [
+        ("GET", "groups/{group}", {}),
+        ("PUT", "groups/{group}", {"name": "Pwned"}),
+        ("PATCH", "groups/{group}", {"name": "Pwned"}),
+        ("DELETE", "groups/{group}", {}),
+        ("GET", "groups/{group}/members", {}),
+        ("POST", "groups/{group}/members", {"userId": str(globex.admin.public_id)}),
+        ("DELETE", "groups/{group}/members/{user}", {}),
+        ("GET", "groups/{group}/roles", {}),
+        ("POST", "groups/{group}/roles", {"roleId": str(globex.permission_set.public_id)}),
+        ("PUT", "groups/{group}/roles", {"roles": []}),
+        ("DELETE", "groups/{group}/roles/{set}", {}),
+        ("GET", "groups/{group}/member-groups", {}),
+        ("POST", "groups/{group}/member-groups", {"groupId": str(globex.child.public_id)}),
+        ("DELETE", "groups/{group}/member-groups/{child}", {}),
+        ("GET", "groups/{group}/access", {}),
+        ("GET", "users/{user}", {}),
+        ("GET", "users/{user}/groups", {}),
+        ("GET", "users/{user}/permissions", {}),
+        ("GET", "users/{user}/access", {}),
+        ("GET", "resources/{resource}", {}),
+        ("PATCH", "resources/{resource}", {"folderId": None}),
+        ("DELETE", "resources/{resource}", {}),
+        ("DELETE", "grants/{grant}", {}),
+    ]
+
+
+@pytest.mark.parametrize("channel", ["session", "api key"])
+def test_api_answers_404_for_another_organizations_objects(world, channel):
+    if channel == "session":
+        client = world.client("admin")
+    else:
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {world.acme.token}")
+    for method, path, data in api_requests(world):
+        for org in ("acme", "globex"):
+            response = assert_refused(client, method, api(world, path, org), data)
+            assert response.json()["status"] == 404
+
+
+def test_acme_key_is_refused_on_globex_urls_even_for_globex_ids(world):
+    """A key belongs to one organization: elsewhere it answers 404, like a missing object."""
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {world.acme.token}")
+    assert_refused(client, "GET", api(world, "groups", "globex"))
+    assert_refused(client, "POST", api(world, "groups", "globex"), {"name": "Pwned"})
+
+
+def test_naming_another_organizations_user_or_set_in_a_valid_ui_request_changes_nothing(world):
+    """The group is Ann's own (Acme's Editors); only the object named inside is Globex's."""
+    ann = world.client("admin")
+    globex = world.globex
+    base = PORTAL.format(org="acme") + f"groups/{world.acme.group.public_id}/"
+    cases = [
+        ("members/add/", {"users": [str(globex.member_of_group.public_id)]}),
+        ("members/add/", {"users": [str(globex.admin.public_id)]}),
+        ("member-groups/add/", {"child": str(globex.child.public_id)}),
+        ("permissions/add/", {"permission_set": str(globex.permission_set.public_id)}),
+        ("access/add/", {"target": str(globex.resource.public_id), "access": ["READ"]}),
+        (
+            "access/add/",
+            {"target": "organization", "permission_set": str(globex.permission_set.public_id)},
+        ),
+        (f"access/{globex.grant.public_id}/remove/", {}),
+        (f"members/{globex.member_of_group.public_id}/remove/", {}),
+        (f"member-groups/{globex.child.public_id}/remove/", {}),
+        (f"permissions/{globex.permission_set.public_id}/remove/", {}),
+    ]
+    for path, data in cases:
+        # Refused with a message on the page (a redirect back, or the panel with its error).
+        assert_refused(ann, "POST", base + path, data, status=(200, 302))
+        assert_refused(ann, "POST", base + path, data, status=(200,), HTTP_HX_REQUEST="true")
+    keys = PORTAL.format(org="acme") + "settings/api-keys/"
+    response = assert_refused(
+        ann, "POST", keys, {"name": "x", "user": str(globex.admin.public_id)}, status=(200,)
+    )
+    assert "user" in response.context["form"].errors
+
+
+@pytest.mark.parametrize("channel", ["session", "api key"])
+def test_naming_another_organizations_objects_in_a_valid_api_body_is_a_404(world, channel):
+    if channel == "session":
+        client = world.client("admin")
+    else:
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {world.acme.token}")
+    acme, globex = world.acme, world.globex
+    group = f"groups/{acme.group.public_id}"
+    cases = [
+        ("POST", f"{group}/members", {"userId": str(globex.member_of_group.public_id)}),
+        (
+            "POST",
+            f"{group}/members",
+            {"userIds": [str(world.users["member"].public_id), str(globex.admin.public_id)]},
+        ),
+        ("POST", f"{group}/roles", {"roleId": str(globex.permission_set.public_id)}),
+        ("PUT", f"{group}/roles", {"roles": [str(globex.permission_set.public_id)]}),
+        ("POST", f"{group}/member-groups", {"groupId": str(globex.child.public_id)}),
+        ("DELETE", f"{group}/members/{globex.member_of_group.public_id}", {}),
+        ("DELETE", f"{group}/roles/{globex.permission_set.public_id}", {}),
+        ("DELETE", f"{group}/member-groups/{globex.child.public_id}", {}),
+        (
+            "POST",
+            "grants",
+            {
+                "subject": {"type": "group", "id": str(globex.group.public_id)},
+                "target": {"type": "organization"},
+                "access": ["READ"],
+            },
+        ),
+        (
+            "POST",
+            "grants",
+            {
+                "subject": {"type": "user", "id": str(globex.admin.public_id)},
+                "target": {"type": "organization"},
+                "access": ["READ"],
+            },
+        ),
+        (
+            "POST",
+            "grants",
+            {
+                "subject": {"type": "group", "id": str(acme.group.public_id)},
+                "target": {"type": "resource", "id": str(globex.resource.public_id)},
+                "access": ["READ"],
+            },
+        ),
+        (
+            "POST",
+            "grants",
+            {
+                "subject": {"type": "group", "id": str(acme.group.public_id)},
+                "target": {"type": "organization"},
+                "permissionSetId": str(globex.permission_set.public_id),
+            },
+        ),
+        (
+            "POST",
+            "resources",
+            {"type": "WORKFLOW_DEF", "key": "x", "folderId": str(globex.resource.public_id)},
+        ),
+        (
+            "PATCH",
+            f"resources/{acme.resource.public_id}",
+            {"folderId": str(globex.resource.public_id)},
+        ),
+    ]
+    for method, path, body in cases:
+        response = assert_refused(client, method, API.format(org="acme") + path, body)
+        assert response.json()["status"] == 404, (method, path, response.json())
+    for query in (
+        {"userId": globex.admin.public_id, "access": "READ", "resourceId": acme.resource.public_id},
+        {"userId": acme.admin.public_id, "access": "READ", "resourceId": globex.resource.public_id},
+    ):
+        for what in ("check", "explain"):
+            response = client.get(API.format(org="acme") + f"access/{what}", query)
+            assert response.status_code == 404, (what, query, response.content)
+
+
+def _command(*args):
+    call_command(*args, stdout=StringIO(), stderr=StringIO(), no_color=True)
+
+
+def test_commands_with_the_wrong_organization_refuse_clearly_and_change_nothing(world):
+    from groups import services as group_services
+
+    globex = world.globex
+    group_services.group_create(
+        organization=globex.organization, display_name="Globex Secret", actor=None
+    )
+    group_services.permission_set_create(
+        organization=globex.organization, name="Globex Only", actor=None
+    )
+    acme_member = world.users["member"].email
+    globex_email = globex.member_of_group.email
+    cases = [
+        (("delete_group", "acme", "Globex Secret"), "Globex Secret"),
+        (("add_members", "acme", "Editors", globex_email), globex_email),
+        (("add_member_group", "acme", "Editors", "Globex Secret"), "Globex Secret"),
+        (("add_member_group", "acme", "Globex Secret", "Editors"), "Globex Secret"),
+        (("grant", "acme", f"user:{globex_email}", "org", "--access", "READ"), globex_email),
+        (("grant", "acme", "group:Globex Secret", "org", "--access", "READ"), "Globex Secret"),
+        (("grant", "acme", "group:Editors", "org", "--permission-set", "Globex Only"), "Globex"),
+        (("revoke", "acme", f"user:{globex_email}", "org", "--access", "READ"), globex_email),
+        (("create_api_key", "acme", "--name", "x", "--user", globex_email), globex_email),
+        (("add_members", "globex", "Editors", acme_member), acme_member),
+    ]
+    for args, named in cases:
+        before = checksum()
+        with pytest.raises(CommandError) as refused:
+            _command(*args)
+        # The message names what was refused (by email, or by the person's name).
+        message = str(refused.value)
+        assert named in message or "Dee Globex" in message, (args, message)
+        assert checksum() == before, f"{args} changed the database"
+    # Globex's administrator can do nothing in Acme: "no" (exit status 1), nothing written.
+    out = StringIO()
+    with pytest.raises(SystemExit) as answered:
+        call_command("check_access", "acme", globex.admin.email, "READ", "org", stdout=out)
+    assert (answered.value.code, out.getvalue().strip()) == (1, "no")
+
+
+@pytest.mark.parametrize(
+    ("command", "said"),
+    [("remove_members", "Not members"), ("remove_user", "was not a member of Acme")],
+)
+def test_removing_another_organizations_user_is_a_no_op_said_as_such(world, command, said):
+    """Removing a non-member is a no-op (invariant 5), said as such; nothing changes."""
+    email = world.globex.member_of_group.email
+    args = ("acme", "Editors", email) if command == "remove_members" else ("acme", email)
+    before = checksum()
+    out = StringIO()
+    call_command(command, *args, stdout=out, no_color=True)
+    assert checksum() == before
+    assert said in out.getvalue() and email in out.getvalue()
