@@ -38,7 +38,9 @@ class Line:
         self.runs, self.prepare = runs, prepare or (lambda: None)
 
 
-def measure(call, runs: int, prepare, budget: float = 20.0, warmup: int = 2) -> dict:
+def measure(
+    call, runs: int, prepare, budget: float = 20.0, warmup: int = 2, at_least: int = 5
+) -> dict:
     """Time ``call`` (``prepare`` runs before each call, untimed) until ``runs`` or the budget."""
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
@@ -53,7 +55,7 @@ def measure(call, runs: int, prepare, budget: float = 20.0, warmup: int = 2) -> 
     statements = list(captured.captured_queries)  # a property: read it now
     slowest = max((float(q["time"]) for q in statements), default=0.0)
     times, started = [], time.perf_counter()
-    while len(times) < runs and (len(times) < 5 or time.perf_counter() - started < budget):
+    while len(times) < runs and (len(times) < at_least or time.perf_counter() - started < budget):
         prepare()
         t0 = time.perf_counter()
         call()
@@ -167,7 +169,7 @@ def build_lines(only: str):
         "admin user changelist by group, deep page",
     )
     search_url = reverse("groups:members_add", args=[org.slug, deepest.public_id])
-    for fragment in ("son", "ann", "li", "lee", "chen", "mar", "иван", "müller", "johnson"):
+    for fragment in ("son", "ann", "li", "lee", "chen", "иван", "müller", "johnson"):
         add(
             f"member search “{fragment}”",
             lambda f=fragment: ok(
@@ -327,7 +329,10 @@ def main(argv=None):
         mine = measure(line.ours, runs, line.prepare)
         other = None
         if line.theirs and not args.no_theirs:
-            other = measure(line.theirs, min(runs, 10), line.prepare, budget=30.0, warmup=1)
+            # The admin takes seconds per page here: fewer runs, one warm-up.
+            other = measure(
+                line.theirs, min(runs, 10), line.prepare, budget=10.0, warmup=1, at_least=2
+            )
         ratio = f"{other['p50'] / mine['p50']:.1f}×" if other else "—"
         row = (
             f"| {line.name} | {fmt(mine['p50'])} | {fmt(mine['p95'])} | {fmt(mine['p99'])} | "

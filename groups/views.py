@@ -44,7 +44,9 @@ def _messages_text(error: ValidationError) -> str:
 
 def _list_context(request, organization, *, search="", page=1):
     groups = queries.groups_for_list(request.user, organization, search, exact_counts=False)
-    page_obj = Paginator(groups, GROUPS_PER_PAGE).get_page(page)
+    page_obj = queries.DeferredJoinPaginator(groups, GROUPS_PER_PAGE, key="group_ptr_id").get_page(
+        page
+    )
     return {
         "groups_page": page_obj,
         "group_search": search,
@@ -124,7 +126,11 @@ def _details(request, organization, group, tab, **extra):
         if rights["manage_members"]:
             context["member_group_form"] = extra.pop(
                 "member_group_form",
-                MemberGroupForm(queryset=queries.groups_addable_as_members(group)),
+                # The first choices only: a select of 100,000 groups helps nobody and
+                # costs a second to render (the add view still accepts any group).
+                MemberGroupForm(
+                    queryset=queries.groups_addable_as_members(group)[: queries.CHOICES_LIMIT]
+                ),
             )
     elif tab == "access":
         context["access_items"] = explain.group_access(group)

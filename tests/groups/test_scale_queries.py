@@ -160,6 +160,7 @@ def test_search_refuses_to_run_under_three_characters_and_limits_in_the_database
     assert (count, results) == (0, None)
     count, results = count_queries(lambda: queries.users_search(organization, group, "sonja"))
     assert len(results) == queries.SEARCH_LIMIT
-    # The search itself; on PostgreSQL also setting its time limit (and, inside a transaction
-    # as here, a savepoint around it and putting the limit back): never one per result.
-    assert count == (5 if connection.vendor == "postgresql" else 1)
+    # The Users group's id, then the search; on PostgreSQL also setting its time limit (and,
+    # inside a transaction as here, a savepoint around it and putting the limit back): never
+    # one per result.
+    assert count == (6 if connection.vendor == "postgresql" else 2)
