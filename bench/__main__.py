@@ -33,9 +33,22 @@ def configure(database_url: str) -> None:
 
 
 class Line:
-    def __init__(self, name, ours, theirs=None, theirs_name="", runs=30, prepare=None):
+    def __init__(
+        self,
+        name,
+        ours,
+        theirs=None,
+        theirs_name="",
+        runs=30,
+        prepare=None,
+        warmup=2,
+        at_least=5,
+        cleanup=None,
+    ):
         self.name, self.ours, self.theirs, self.theirs_name = name, ours, theirs, theirs_name
         self.runs, self.prepare = runs, prepare or (lambda: None)
+        self.warmup, self.at_least = warmup, at_least
+        self.cleanup = cleanup or (lambda: None)  # leaves the data as it was found
 
 
 def measure(
@@ -50,11 +63,15 @@ def measure(
         call()
     prepare()
     reset_queries()  # each request clears the log when it starts (request_started)
+    t0 = time.perf_counter()
     with CaptureQueriesContext(connection) as captured:
         call()
+    captured_ms = (time.perf_counter() - t0) * 1000
     statements = list(captured.captured_queries)  # a property: read it now
     slowest = max((float(q["time"]) for q in statements), default=0.0)
     times, started = [], time.perf_counter()
+    if runs == 1:  # a slow line measured once: the captured run is that one
+        times.append(captured_ms)
     while len(times) < runs and (len(times) < at_least or time.perf_counter() - started < budget):
         prepare()
         t0 = time.perf_counter()
@@ -207,12 +224,14 @@ def build_lines(only: str):
         add_one,
         prepare=lambda: is_member() and remove_one(),
         runs=30,
+        cleanup=lambda: is_member() and remove_one(),
     )
     add(
         "remove one member",
         remove_one,
         prepare=lambda: is_member() or add_one(),
         runs=30,
+        cleanup=lambda: is_member() and remove_one(),
     )
 
     batch = list(
@@ -230,7 +249,16 @@ def build_lines(only: str):
         if Membership.objects.filter(group_id=deepest.pk, user=batch[0], direct=True).exists():
             services.membership_remove(group=deepest, users=batch, channel="command", actor=admin)
 
-    add("add 10,000 members in one batch", add_batch, runs=3, prepare=remove_batch)
+    # Slow today (see docs/performance.md): measured once, without warm-up, so a run ends.
+    add(
+        "add 10,000 members in one batch",
+        add_batch,
+        runs=1,
+        prepare=remove_batch,
+        warmup=0,
+        at_least=1,
+        cleanup=remove_batch,
+    )
 
     # A fresh user object each time (nothing cached between checks), fetched untimed.
     fresh = {}
@@ -326,13 +354,20 @@ def main(argv=None):
     print("|" + "---|" * 11, flush=True)
     for line in build_lines(args.only):
         runs = args.runs or line.runs
-        mine = measure(line.ours, runs, line.prepare)
+        mine = measure(
+            line.ours,
+            max(1, min(runs, line.runs)) if line.runs == 1 else runs,
+            line.prepare,
+            warmup=line.warmup,
+            at_least=line.at_least,
+        )
         other = None
         if line.theirs and not args.no_theirs:
             # The admin takes seconds per page here: fewer runs, one warm-up.
             other = measure(
                 line.theirs, min(runs, 10), line.prepare, budget=10.0, warmup=1, at_least=2
             )
+        line.cleanup()
         ratio = f"{other['p50'] / mine['p50']:.1f}×" if other else "—"
         row = (
             f"| {line.name} | {fmt(mine['p50'])} | {fmt(mine['p95'])} | {fmt(mine['p99'])} | "
