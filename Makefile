@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint format check-deploy clean
+.PHONY: run test install lint format check-deploy clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -23,6 +23,12 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Benchmarks at scale (issue 8; not a test): seeds the database of BENCH_DATABASE_URL
+# (default postgres://postgres@127.0.0.1:5432/bench_scale) if it has no scale data, then prints
+# p50/p95/p99 and queries per line next to the Django admin. BENCH_ARGS="--preset medium" etc.
+bench: $(STAMP)
+	$(PY) -m bench $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

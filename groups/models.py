@@ -6,13 +6,23 @@ from django.conf import settings
 from django.contrib.auth.models import Group as AuthGroup
 from django.contrib.auth.models import Permission
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 NAME_MAX_LENGTH = 100
 DESCRIPTION_MAX_LENGTH = 1000
+
+
+# The order of group lists: Administrators, Users, then custom groups (by name). An index
+# follows it, so a page of the list, however deep, reads only that page.
+KIND_ORDER = Case(
+    When(kind="administrators", then=Value(0)),
+    When(kind="users", then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
 
 
 class Group(AuthGroup):
@@ -70,6 +80,15 @@ class Group(AuthGroup):
                 fields=["organization", "kind"],
                 condition=~Q(kind="custom"),
                 name="groups_group_one_default_of_each_kind",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                F("organization"),
+                KIND_ORDER,
+                F("display_name"),
+                F("group_ptr"),
+                name="groups_group_list_order_idx",
             ),
         ]
 

@@ -1,26 +1,33 @@
 """Reads, shaped for the pages that show them (one query per list, whatever its length)."""
 
+import json
 import uuid
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Value, When
+from django.core.paginator import Paginator
+from django.db import OperationalError, connection, transaction
+from django.db.models import Count, Exists, OuterRef, Q, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Concat
 
 from accounts.models import Organization
 
-from . import access
+from . import access, models
 from .models import Group, GroupPermissionSet, MemberGroup, Membership, PermissionSet, Resource
 
 User = get_user_model()
 SEARCH_MIN_LENGTH = 3
 SEARCH_LIMIT = 20
+# A search that takes longer than this (PostgreSQL) is stopped: "refine your search".
+SEARCH_TIMEOUT_MS = 400
+SEARCH_FEW_MATCHES_MS = 100
+# Member counts are exact up to here; above, lists say "more than" and panels an estimate.
+COUNT_EXACT_UP_TO = 10_000
+# Choices offered in a select (the first ones by name).
+CHOICES_LIMIT = 500
 
-# Default groups first (Administrators, Users), then custom groups by name.
-KIND_ORDER = Case(
-    When(kind=Group.Kind.ADMINISTRATORS, then=Value(0)),
-    When(kind=Group.Kind.USERS, then=Value(1)),
-    default=Value(2),
-    output_field=IntegerField(),
-)
+# Default groups first (Administrators, Users), then custom groups by name (indexed).
+KIND_ORDER = models.KIND_ORDER
 
 
 def organizations_of(user):
@@ -37,8 +44,20 @@ def organizations_of(user):
 NUL = "\x00"
 
 
-def groups_for_list(user, organization, search: str = ""):
-    """The groups the user may see, with their member counts, default groups first."""
+def _member_count_sql(limit: int | None) -> RawSQL:
+    """The group's (effective) member count as a correlated subquery: PostgreSQL computes it
+    after ORDER BY … LIMIT, so only for the rows of the page. With ``limit``, counting stops
+    there (cheap for any size; the caller shows "more than")."""
+    rows = "SELECT 1 FROM groups_membership m WHERE m.group_id = groups_group.group_ptr_id"
+    if limit is None:
+        return RawSQL(f"SELECT COUNT(*) FROM ({rows}) counted", [])
+    return RawSQL(f"SELECT COUNT(*) FROM ({rows} LIMIT %s) counted", [limit + 1])
+
+
+def groups_for_list(user, organization, search: str = "", *, exact_counts: bool = True):
+    """The groups the user may see, with their member counts, default groups first.
+    ``exact_counts=False``: counts stop above ``COUNT_EXACT_UP_TO`` (the list shows "more
+    than"), so a page costs the same whatever the size of its groups."""
     groups = access.groups_visible_to(user, organization)
     search = " ".join(search.split())
     if NUL in search:
@@ -46,8 +65,41 @@ def groups_for_list(user, organization, search: str = ""):
     elif search:
         groups = groups.filter(display_name__icontains=search)
     return groups.annotate(
-        member_count=Count("user", distinct=True), kind_order=KIND_ORDER
-    ).order_by("kind_order", "display_name", "pk")
+        member_count=_member_count_sql(None if exact_counts else COUNT_EXACT_UP_TO),
+        kind_order=KIND_ORDER,
+    ).order_by("kind_order", "display_name", "group_ptr_id")
+
+
+class DeferredJoinPaginator(Paginator):
+    """Reads a page's keys first (an index-only walk, cheap however deep the page), then the
+    rows of those keys with their annotations: page 4,000 costs about what page 1 does."""
+
+    key = "pk"
+
+    def __init__(self, object_list, per_page, *, key: str = "pk", **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.key = key
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        keys = list(self.object_list.values_list(self.key, flat=True)[bottom:top])
+        rows = {
+            getattr(row, self.key): row
+            for row in self.object_list.filter(**{f"{self.key}__in": keys})
+        }
+        return self._get_page([rows[key] for key in keys if key in rows], number, self)
+
+
+class CountedPaginator(Paginator):
+    """A paginator told its count (exact or estimated) instead of running COUNT(*)."""
+
+    def __init__(self, object_list, per_page, *, count: int, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.count = count
 
 
 def group_members(group, search: str = ""):
@@ -68,26 +120,89 @@ def member_count(group) -> int:
     return Membership.objects.filter(group_id=group.pk).count()
 
 
+def member_count_estimate(group) -> tuple[int, bool]:
+    """``(count, estimated)``: exact up to ``COUNT_EXACT_UP_TO`` members (a count that stops
+    there), above that PostgreSQL's planner estimate (one more query, no table scan)."""
+    rows = Membership.objects.filter(group_id=group.pk)
+    exact = rows[: COUNT_EXACT_UP_TO + 1].count()
+    if exact <= COUNT_EXACT_UP_TO or connection.vendor != "postgresql":
+        return (exact if exact <= COUNT_EXACT_UP_TO else rows.count()), False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "EXPLAIN (FORMAT JSON) SELECT 1 FROM groups_membership WHERE group_id = %s",
+            [group.pk],
+        )
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return max(exact, int(plan[0]["Plan"]["Plan Rows"])), True
+
+
+class SearchTooBroad(Exception):
+    """The search hit its time limit: the person should type more."""
+
+
+def _within(queryset, milliseconds: int) -> list:
+    """The rows of ``queryset``, stopped by PostgreSQL after ``milliseconds``
+    (``SearchTooBroad``). Elsewhere: the rows."""
+    if connection.vendor != "postgresql":
+        return list(queryset)
+    nested = connection.in_atomic_block
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT current_setting('statement_timeout'), "
+                    "set_config('statement_timeout', %s, true)",
+                    [f"{milliseconds}ms"],
+                )
+                previous = cursor.fetchone()[0]
+            rows = list(queryset)
+            if nested:  # a local setting lasts until the outer transaction ends: put it back
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT set_config('statement_timeout', %s, true)", [previous])
+            return rows
+    except OperationalError as error:
+        if type(error.__cause__).__name__ == "QueryCanceled":
+            raise SearchTooBroad from error
+        raise
+
+
 def users_search(organization, group, query: str):
     """Users of ``organization`` whose first or last name contains every typed word, with
-    ``is_member`` telling whether they are already in ``group``. None under three characters:
-    no query is run at all."""
+    ``is_member`` telling whether they are already in ``group``, ordered and limited in the
+    database. None under three characters: no query is run at all. Raises ``SearchTooBroad``
+    when the database gives up (PostgreSQL: trigram indexes make that rare)."""
     query = " ".join(query.split())
     if len(query.replace(" ", "")) < SEARCH_MIN_LENGTH:
         return None
     if NUL in query:
-        return User.objects.none()
-    users = User.objects.filter(
-        is_active=True,
-        memberships__group__group__organization=organization,
-        memberships__group__group__kind=Group.Kind.USERS,
+        return []
+    # The Users group's id as a value, not a subquery: the planner then knows how big it is
+    # and picks the plan that fits (walk the name index, or the trigram indexes).
+    users_group = (
+        Group.objects.filter(organization=organization, kind=Group.Kind.USERS)
+        .values_list("pk", flat=True)
+        .first()
     )
+    in_organization = Membership.objects.filter(group_id=users_group, user=OuterRef("pk"))
+    users = User.objects.filter(Exists(in_organization), is_active=True)
     for term in query.split():
         users = users.filter(Q(first_name__icontains=term) | Q(last_name__icontains=term))
     in_group = Membership.objects.filter(group_id=group.pk, user=OuterRef("pk"))
-    return users.annotate(is_member=Exists(in_group)).order_by("last_name", "first_name", "email")[
-        :SEARCH_LIMIT
-    ]
+    users = users.annotate(is_member=Exists(in_group))
+    try:
+        # Few matches: every match through the trigram indexes, then sorted. (Ordering by an
+        # expression keeps the planner off the name index, which it may wrongly walk for
+        # names clustered far down the alphabet: "johnson", "иван".)
+        return _within(
+            users.order_by(Concat("last_name", Value("")), "first_name", "email")[:SEARCH_LIMIT],
+            SEARCH_FEW_MATCHES_MS,
+        )
+    except SearchTooBroad:
+        # Many matches: walking the name index in order finds the first twenty at once.
+        return _within(
+            users.order_by("last_name", "first_name", "email")[:SEARCH_LIMIT], SEARCH_TIMEOUT_MS
+        )
 
 
 def users_by_public_ids(organization, public_ids):
@@ -170,7 +285,9 @@ def groups_addable_as_members(group):
         .exclude(pk=group.pk)
         .exclude(pk__in=taken)
         .exclude(kind=Group.Kind.USERS)
-        .order_by("display_name")
+        # The list order (Administrators first, then by name): the index serves it.
+        .annotate(kind_order=KIND_ORDER)
+        .order_by("kind_order", "display_name", "group_ptr_id")
     )
 
 

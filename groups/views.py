@@ -43,9 +43,15 @@ def _messages_text(error: ValidationError) -> str:
 
 
 def _list_context(request, organization, *, search="", page=1):
-    groups = queries.groups_for_list(request.user, organization, search)
-    page_obj = Paginator(groups, GROUPS_PER_PAGE).get_page(page)
-    return {"groups_page": page_obj, "group_search": search}
+    groups = queries.groups_for_list(request.user, organization, search, exact_counts=False)
+    page_obj = queries.DeferredJoinPaginator(groups, GROUPS_PER_PAGE, key="group_ptr_id").get_page(
+        page
+    )
+    return {
+        "groups_page": page_obj,
+        "group_search": search,
+        "count_exact_up_to": queries.COUNT_EXACT_UP_TO,
+    }
 
 
 def _render(request, organization, context, *, partials=("group-panel",), status=200):
@@ -101,13 +107,19 @@ def _details(request, organization, group, tab, **extra):
         "rights": rights,
         "access": checker,
         "sees_everyone": checker.sees_every_group(organization),
-        "member_count": queries.member_count(group),
         "tab_urls": {name: _tab_url(group, name) for name in TABS},
     }
+    context["member_count"], context["member_count_about"] = queries.member_count_estimate(group)
     if tab == "members":
         search = request.GET.get("q", "") if request.method == "GET" else ""
         members = queries.group_members(group, search)
-        context["members_page"] = Paginator(members, MEMBERS_PER_PAGE).get_page(
+        # Unfiltered, the count is already known (no second COUNT over a large group).
+        paginator = (
+            Paginator(members, MEMBERS_PER_PAGE)
+            if search
+            else queries.CountedPaginator(members, MEMBERS_PER_PAGE, count=context["member_count"])
+        )
+        context["members_page"] = paginator.get_page(
             request.GET.get("page") if request.method == "GET" else 1
         )
         context["member_search"] = search
@@ -116,7 +128,11 @@ def _details(request, organization, group, tab, **extra):
         if rights["manage_members"]:
             context["member_group_form"] = extra.pop(
                 "member_group_form",
-                MemberGroupForm(queryset=queries.groups_addable_as_members(group)),
+                # The first choices only: a select of 100,000 groups helps nobody and
+                # costs a second to render (the add view still accepts any group).
+                MemberGroupForm(
+                    queryset=queries.groups_addable_as_members(group)[: queries.CHOICES_LIMIT]
+                ),
             )
     elif tab == "access":
         context["access_items"] = explain.group_access(group)
@@ -351,14 +367,21 @@ def members_add(request, org_slug, group_id):
             return _changed(response, "membership-changed")
         messages.error(request, error)
     query = request.GET.get("q", "") if request.method == "GET" else ""
+    try:
+        results, too_broad = queries.users_search(organization, group, query), False
+    except queries.SearchTooBroad:
+        results, too_broad = [], True
+    count, about = queries.member_count_estimate(group)
     context = {
         "panel": "add-members",
         "group": group,
         "search": query,
-        "results": queries.users_search(organization, group, query),
+        "results": results,
+        "too_broad": too_broad,
         "min_length": queries.SEARCH_MIN_LENGTH,
         "expiry_form": ExpiryForm(),
-        "member_count": queries.member_count(group),
+        "member_count": count,
+        "member_count_about": about,
         "tab_urls": {"members": _tab_url(group)},
     }
     return _render(request, organization, context, partials=("group-panel", "search-results"))

@@ -1,0 +1,1 @@
+"""Benchmarks at the size of a large company (``make bench``; not a test). See __main__."""

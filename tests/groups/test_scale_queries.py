@@ -1,0 +1,166 @@
+"""Query counts that must not grow with the size of the data (issue 8): the permission check
+through six levels of nesting is one query; member search is one bounded query."""
+
+import itertools
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.db.models.expressions import RawSQL
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from groups import explain, grants, queries, services
+from tests.conftest import make_member
+
+User = get_user_model()
+
+
+def count_queries(operation):
+    with CaptureQueriesContext(connection) as captured:
+        result = operation()
+    return len(captured), result
+
+
+@pytest.fixture
+def chain(organization):
+    """Seven groups, each a member of the one above: level 0 … level 6."""
+    groups = [
+        services.group_create(organization=organization, display_name=f"Level {n}", actor=None)
+        for n in range(7)
+    ]
+    for parent, child in itertools.pairwise(groups):
+        services.member_group_add(parent=parent, child=child, actor=None)
+    return groups
+
+
+@pytest.mark.django_db
+def test_permission_check_through_six_levels_is_one_query(organization, chain):
+    reader = make_member(organization, email="deep@acme.example", first_name="Dee")
+    bystander = make_member(organization, email="by@acme.example", first_name="By")
+    services.membership_add(group=chain[-1], users=[reader], actor=None)
+    resource = grants.resource_create(
+        organization=organization, type="WORKFLOW_DEF", key="checkout", actor=None
+    )
+    grants.grant_add(
+        organization=organization,
+        subject=chain[0],
+        target=resource,
+        access_types=["READ"],
+        actor=None,
+    )
+    reader, bystander = User.objects.get(pk=reader.pk), User.objects.get(pk=bystander.pk)
+
+    assert count_queries(lambda: explain.can(reader, "READ", resource)) == (1, True)
+    assert count_queries(lambda: explain.can(reader, "UPDATE", resource)) == (1, False)
+    assert count_queries(lambda: explain.can(bystander, "READ", resource)) == (1, False)
+    # Leaving the deepest group takes it away on the very next check.
+    services.membership_remove(group=chain[-1], users=[reader], actor=None)
+    assert count_queries(lambda: explain.can(reader, "READ", resource)) == (1, False)
+
+
+@pytest.mark.django_db
+def test_access_on_the_whole_organization_counts_in_the_same_query(organization, chain):
+    reader = make_member(organization, email="deep@acme.example", first_name="Dee")
+    services.membership_add(group=chain[-1], users=[reader], actor=None)
+    resource = grants.resource_create(
+        organization=organization, type="WORKFLOW_DEF", key="checkout", actor=None
+    )
+    grants.grant_add(
+        organization=organization,
+        subject=chain[0],
+        target=organization,
+        access_types=["EXECUTE"],
+        actor=None,
+    )
+    reader = User.objects.get(pk=reader.pk)
+    assert count_queries(lambda: explain.can(reader, "EXECUTE", resource)) == (1, True)
+    assert count_queries(lambda: explain.can(reader, "DELETE", resource)) == (1, False)
+
+
+# --- counts that stop, estimates marked "about", searches that give up -----------------------
+
+
+def detail_url(group):
+    return reverse("groups:group_detail", args=[group.organization.slug, group.public_id])
+
+
+def add_url(group):
+    return reverse("groups:members_add", args=[group.organization.slug, group.public_id])
+
+
+@pytest.mark.django_db
+def test_large_counts_stop_in_the_list_and_are_estimated_in_the_panel(
+    client, monkeypatch, organization, group, org_admin
+):
+    monkeypatch.setattr(queries, "COUNT_EXACT_UP_TO", 2)
+    people = [make_member(organization, email=f"p{n}@acme.example") for n in range(3)]
+    services.membership_add(group=group, users=people, actor=org_admin)
+    client.force_login(org_admin)
+
+    listing = client.get(reverse("groups:group_list", args=[organization.slug]))
+    assert "more than 2" in listing.content.decode()
+
+    panel = client.get(detail_url(group)).content.decode()
+    if connection.vendor == "postgresql":
+        # Above the exact limit: the planner's estimate, said to be one.
+        assert re.search(r'class="member-count">about \d+</span>', panel)
+    else:
+        assert 'class="member-count">3</span>' in panel
+    # Every member is still listed (the count was not a COUNT(*) but the table is complete).
+    for person in people:
+        assert person.email in panel
+
+
+@pytest.mark.django_db
+def test_members_tab_runs_as_many_queries_for_a_big_group_as_for_a_small_one(
+    client, organization, group, org_admin
+):
+    client.force_login(org_admin)
+
+    def count():
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(detail_url(group), {"page": 2})
+        assert response.status_code == 200
+        return len(captured.captured_queries)
+
+    client.get(detail_url(group))  # warm what every later request shares
+    services.membership_add(
+        group=group, users=[make_member(organization, email="one@acme.example")], actor=org_admin
+    )
+    small = count()
+    many = [make_member(organization, email=f"m{n}@acme.example") for n in range(60)]
+    services.membership_add(group=group, users=many, actor=org_admin)
+    assert count() == small
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="statement_timeout is PostgreSQL's")
+@pytest.mark.django_db
+def test_a_search_that_runs_too_long_is_stopped_and_the_timeout_put_back(organization):
+    make_member(organization, email="slow@acme.example")
+    slow = User.objects.annotate(slept=RawSQL("pg_sleep(0.2) IS NULL", []))[:1]
+    make_member_count = User.objects.count()
+    with pytest.raises(queries.SearchTooBroad):
+        queries._within(slow, 20)
+    fast = queries._within(User.objects.all(), 1000)
+    assert len(fast) == make_member_count
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] == "0"
+
+
+@pytest.mark.django_db
+def test_search_refuses_to_run_under_three_characters_and_limits_in_the_database(
+    organization, group
+):
+    for n in range(25):
+        make_member(organization, email=f"s{n}@acme.example", first_name="Sonja", last_name="Li")
+    count, results = count_queries(lambda: queries.users_search(organization, group, "li"))
+    assert (count, results) == (0, None)
+    count, results = count_queries(lambda: queries.users_search(organization, group, "sonja"))
+    assert len(results) == queries.SEARCH_LIMIT
+    # The Users group's id, then the search; on PostgreSQL also setting its time limit (and,
+    # inside a transaction as here, a savepoint around it and putting the limit back): never
+    # one per result.
+    assert count == (6 if connection.vendor == "postgresql" else 2)
