@@ -62,13 +62,18 @@ class Graph:
         return None
 
 
-def effective_users(graph: Graph, group_ids) -> dict:
-    """For each group id: the ids of the users directly in it or in a group below it."""
+def _of_users(rows, user_ids):
+    return rows if user_ids is None else rows.filter(user_id__in=user_ids)
+
+
+def effective_users(graph: Graph, group_ids, user_ids=None) -> dict:
+    """For each group id: the ids of the users directly in it or in a group below it (among
+    ``user_ids`` only, when given)."""
     below = {group_id: graph.below(group_id) for group_id in group_ids}
     everything = set().union(*below.values()) if below else set()
     direct = defaultdict(set)
-    for group_id, user_id in Membership.objects.filter(
-        group_id__in=everything, direct=True
+    for group_id, user_id in _of_users(
+        Membership.objects.filter(group_id__in=everything, direct=True), user_ids
     ).values_list("group_id", "user_id"):
         direct[group_id].add(user_id)
     return {
@@ -76,17 +81,23 @@ def effective_users(graph: Graph, group_ids) -> dict:
     }
 
 
-def refresh(organization_id, group_ids, graph: Graph | None = None) -> None:
-    """Make the inherited rows of these groups (and only these) equal to the closure."""
+def refresh(organization_id, group_ids, graph: Graph | None = None, *, user_ids=None) -> None:
+    """Make the inherited rows of these groups (and only these) equal to the closure. With
+    ``user_ids``, only those users' rows: when only their direct memberships changed, nobody
+    else's closure did, and the cost follows the users changed, not the size of the groups."""
     group_ids = set(group_ids)
     if not group_ids:
         return
+    if user_ids is not None:
+        user_ids = set(user_ids)
+        if not user_ids:
+            return
     graph = graph or Graph(organization_id)
-    wanted = effective_users(graph, group_ids)
+    wanted = effective_users(graph, group_ids, user_ids)
     current = defaultdict(dict)
-    for group_id, user_id, direct in Membership.objects.filter(group_id__in=group_ids).values_list(
-        "group_id", "user_id", "direct"
-    ):
+    for group_id, user_id, direct in _of_users(
+        Membership.objects.filter(group_id__in=group_ids), user_ids
+    ).values_list("group_id", "user_id", "direct"):
         current[group_id][user_id] = direct
     stale = Q(pk__in=[])
     missing = []
@@ -97,7 +108,7 @@ def refresh(organization_id, group_ids, graph: Graph | None = None) -> None:
         gone = [u for u, direct in rows.items() if not direct and u not in wanted[group_id]]
         if gone:
             stale |= Q(group_id=group_id, user_id__in=gone)
-    Membership.objects.filter(stale, direct=False).delete()
+    _of_users(Membership.objects.filter(stale, direct=False), user_ids).delete()
     Membership.objects.bulk_create(missing)
 
 

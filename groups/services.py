@@ -458,7 +458,12 @@ def _membership_insert(group, users, *, expires_at=None, channel, actor) -> list
     )
     if added:
         graph = nesting.Graph(group.organization_id)
-        nesting.refresh(group.organization_id, nesting.ancestors_of(group, graph), graph)
+        nesting.refresh(
+            group.organization_id,
+            nesting.ancestors_of(group, graph),
+            graph,
+            user_ids=[user.pk for user in added],
+        )
     for user in added:
         _membership_audit(
             "membership.added", group, user, channel=channel, actor=actor, expires_at=expires_at
@@ -478,7 +483,12 @@ def _membership_delete(group, users, *, channel, actor, action="membership.remov
     if removed:
         Membership.objects.filter(group=group, user__in=removed).delete()
         graph = nesting.Graph(group.organization_id)
-        nesting.refresh(group.organization_id, graph.above(group.pk), graph)
+        nesting.refresh(
+            group.organization_id,
+            graph.above(group.pk),
+            graph,
+            user_ids=[user.pk for user in removed],
+        )
     for user in removed:
         _membership_audit(action, group, user, channel=channel, actor=actor)
     return removed
