@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from guardian.shortcuts import assign_perm, remove_perm
 
-from accounts.audit import Channel, audit_record
+from accounts.audit import Channel, audit_event, audit_record, audit_record_many
 from accounts.models import Organization, OrganizationGroupObjectPermission
 
 from . import access, bulk, nesting
@@ -419,11 +419,11 @@ class administrators_kept:
         return False
 
 
-def _membership_audit(action, group, user, *, channel, actor, expires_at=None):
+def _membership_event(action, group, user, *, channel, actor, expires_at=None):
     detail = {"user_id": str(user.public_id), "user": user.display_name, "email": user.email}
     if expires_at is not None:
         detail["expires_at"] = expires_at.isoformat()
-    audit_record(
+    return audit_event(
         action=action,
         organization=group.organization,
         target=group,
@@ -464,10 +464,14 @@ def _membership_insert(group, users, *, expires_at=None, channel, actor) -> list
             graph,
             user_ids=[user.pk for user in added],
         )
-    for user in added:
-        _membership_audit(
-            "membership.added", group, user, channel=channel, actor=actor, expires_at=expires_at
-        )
+    audit_record_many(
+        [
+            _membership_event(
+                "membership.added", group, user, channel=channel, actor=actor, expires_at=expires_at
+            )
+            for user in added
+        ]
+    )
     return added
 
 
@@ -489,8 +493,9 @@ def _membership_delete(group, users, *, channel, actor, action="membership.remov
             graph,
             user_ids=[user.pk for user in removed],
         )
-    for user in removed:
-        _membership_audit(action, group, user, channel=channel, actor=actor)
+    audit_record_many(
+        [_membership_event(action, group, user, channel=channel, actor=actor) for user in removed]
+    )
     return removed
 
 
