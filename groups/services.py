@@ -12,7 +12,7 @@ from collections import defaultdict
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
@@ -419,6 +419,30 @@ class administrators_kept:
         return False
 
 
+# The first key of the two-key PostgreSQL advisory locks that serialize one person's
+# membership changes (the second key is the user's id, within int4 range).
+USER_MEMBERSHIPS_LOCK = 0x41434D  # "ACM"
+
+
+def _lock_users(users) -> None:
+    """Changes of one person's memberships run one at a time, so that each, when it recomputes
+    that person's closure, reads the other's committed rows; changes of different people do not
+    wait. Transaction-scoped advisory locks taken in id order: never crosswise with each other,
+    and not with the row locks that deactivation takes (user row, then Administrators)."""
+    if connection.vendor != "postgresql":
+        return  # SQLite runs one writer at a time anyway
+    ids = sorted({user.pk for user in users})
+    if not ids:
+        return
+    with connection.cursor() as cursor:
+        # unnest() yields the sorted array in order: the locks are taken in id order.
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, (id %% 2147483647)::int) "
+            "FROM unnest(%s::bigint[]) AS id",
+            [USER_MEMBERSHIPS_LOCK, ids],
+        )
+
+
 def _membership_event(action, group, user, *, channel, actor, expires_at=None):
     detail = {"user_id": str(user.public_id), "user": user.display_name, "email": user.email}
     if expires_at is not None:
@@ -437,6 +461,7 @@ def _membership_event(action, group, user, *, channel, actor, expires_at=None):
 def _membership_insert(group, users, *, expires_at=None, channel, actor) -> list:
     """Make the users direct members; those who already were are left as they are. Someone
     who was a member only through a member group becomes a direct member too."""
+    _lock_users(users)
     existing = dict(
         Membership.objects.filter(group=group, user__in=users).values_list("user_id", "direct")
     )
@@ -478,6 +503,7 @@ def _membership_insert(group, users, *, expires_at=None, channel, actor) -> list
 def _membership_delete(group, users, *, channel, actor, action="membership.removed") -> list:
     """End the users' direct memberships of ``group``. Whoever is still in it through a member
     group stays, as an inherited member. Returns the users whose direct membership ended."""
+    _lock_users(users)
     present = set(
         Membership.objects.filter(group=group, user__in=users, direct=True).values_list(
             "user_id", flat=True
@@ -625,7 +651,9 @@ def memberships_expire(*, user=None, now=None) -> int:
     # are its to expire, so each expiry is removed and audited exactly once.
     expired = expired.select_for_update(of=("self",), skip_locked=True)
     by_group = defaultdict(list)
-    for membership in expired.select_related("user"):
+    expiring = list(expired.select_related("user"))
+    _lock_users([membership.user for membership in expiring])  # all at once, in id order
+    for membership in expiring:
         by_group[membership.group_id].append(membership.user)
     count = 0
     for group in Group.objects.select_related("organization").filter(pk__in=by_group):
