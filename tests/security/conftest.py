@@ -132,7 +132,9 @@ def build_world() -> World:
     organization = acme.organization
     # Conductor's API names groups by slug in the caller's own organization: Globex's Editors
     # gets its own, so that Acme's slug names nothing Olga may reach.
-    group_services.group_update(group=globex.group, slug="globex-editors", actor=globex.admin)
+    globex.group = group_services.group_update(
+        group=globex.group, slug="globex-editors", actor=globex.admin
+    )
     # Bo Chen: a plain member of Acme (only in Acme Users).
     member = make_member(organization, first_name="Bo", last_name="Chen")
     # Cy Diaz: every right on Editors, nothing organization-wide.
