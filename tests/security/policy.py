@@ -20,7 +20,11 @@ elsewhere: a write that went through, a signed-in person sent home).
 URL parameters are filled with Acme's objects (tests/security/urlwalk.py ``_value``): the group
 is Editors, the user Dee (a member of Editors), the grant and permission set Editors', the child
 group Writers (a member group of Editors), the resource WORKFLOW_DEF:checkout, the key Ann's.
-POSTs send an empty form, API writes an empty JSON object; every request is rolled back.
+POSTs send an empty form, API writes a valid JSON body (urlwalk.api_request) so that the access
+check is what answers; every request is rolled back. Conductor's API (/api/) is called with the
+token each persona's own API key gets from POST /api/token (X-Authorization); GraphQL with a
+small query naming Editors, by session and by each persona's API key (its refusals, sent as
+errors[].extensions.code, are read as 401/403/404). The deleted group is Acme's "Drafts".
 
 To add a URL: run ``pytest tests/security/test_url_policy.py``; the failure lists each pattern
 without an entry with a suggested entry (what the personas get today). Check each outcome
