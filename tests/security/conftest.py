@@ -12,7 +12,7 @@ from accounts.api_keys import api_key_create, token_for
 from accounts.models import ApiKey, AuditEvent, Organization
 from groups import grants
 from groups import services as group_services
-from groups.models import Grant, Group, PermissionSet, Resource
+from groups.models import DeletedGroup, Grant, Group, PermissionSet, Resource
 from tests.conftest import make_member
 from tests.factories import UserFactory
 
@@ -34,6 +34,8 @@ class Tenant:
     key: ApiKey  # the administrator's
     token: str
     audit_event: AuditEvent
+    deleted: DeletedGroup  # a deleted group ("Drafts"), restorable
+    secret: str = ""  # the administrator's key's secret (Conductor's keySecret)
 
 
 @dataclass
@@ -42,6 +44,8 @@ class World:
     globex: Tenant
     users: dict = field(default_factory=dict)  # persona -> user (None: anonymous)
     tokens: dict = field(default_factory=dict)  # persona -> a bearer token in Acme
+    # persona -> (key id, secret) of their API key: Conductor's keyId and keySecret
+    credentials: dict = field(default_factory=dict)
 
     def client(self, persona: str) -> Client:
         client = Client()
@@ -49,6 +53,21 @@ class World:
         if user is not None:
             client.force_login(user)
         return client
+
+    def conductor_client(self, persona: str) -> Client:
+        """A client that authenticates as Conductor clients do: its token from
+        ``POST /api/token {keyId, keySecret}`` (the persona's API key), sent as
+        ``X-Authorization``. Personas without a key (anonymous, the operator) send none."""
+        if persona not in self.credentials:
+            return Client()
+        key_id, secret = self.credentials[persona]
+        response = Client().post(
+            "/api/token",
+            {"keyId": key_id, "keySecret": secret},
+            content_type="application/json",
+        )
+        assert response.status_code == 200, response.content
+        return Client(HTTP_X_AUTHORIZATION=response.json()["token"])
 
 
 def build_tenant(name: str, admin_first: str) -> Tenant:
@@ -86,6 +105,10 @@ def build_tenant(name: str, admin_first: str) -> Tenant:
         actor=admin,
     )
     key, secret = api_key_create(organization=organization, name="ci", user=admin, actor=admin)
+    drafts = group_services.group_create(
+        organization=organization, display_name="Drafts", actor=admin
+    )
+    group_services.group_delete(group=drafts, actor=admin)
     return Tenant(
         organization=organization,
         admin=admin,
@@ -98,6 +121,8 @@ def build_tenant(name: str, admin_first: str) -> Tenant:
         key=key,
         token=token_for(key, secret),
         audit_event=AuditEvent.objects.filter(organization=organization).latest("pk"),
+        deleted=DeletedGroup.objects.get(public_id=drafts.public_id),
+        secret=secret,
     )
 
 
@@ -105,6 +130,11 @@ def build_world() -> World:
     acme = build_tenant("Acme", "Ann")
     globex = build_tenant("Globex", "Olga")
     organization = acme.organization
+    # Conductor's API names groups by slug in the caller's own organization: Globex's Editors
+    # gets its own, so that Acme's slug names nothing Olga may reach.
+    globex.group = group_services.group_update(
+        group=globex.group, slug="globex-editors", actor=globex.admin
+    )
     # Bo Chen: a plain member of Acme (only in Acme Users).
     member = make_member(organization, first_name="Bo", last_name="Chen")
     # Cy Diaz: every right on Editors, nothing organization-wide.
@@ -128,12 +158,29 @@ def build_world() -> World:
         "operator": operator,
     }
     tokens = {"admin": acme.token, "other_admin": globex.token}
+    credentials = {
+        "admin": (str(acme.key.public_id), acme.secret),
+        "other_admin": (str(globex.key.public_id), globex.secret),
+    }
     for persona in ("member", "manager"):
         key, secret = api_key_create(
             organization=organization, name=persona, user=users[persona], actor=None
         )
         tokens[persona] = token_for(key, secret)
-    return World(acme=acme, globex=globex, users=users, tokens=tokens)
+        credentials[persona] = (str(key.public_id), secret)
+    _sign_in_records()
+    return World(acme=acme, globex=globex, users=users, tokens=tokens, credentials=credentials)
+
+
+def _sign_in_records():
+    """One row of each of django-axes' records, for the Django admin's pages about them."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    who = {"username": "mallory", "ip_address": "203.0.113.9", "user_agent": "curl"}
+    where = {"http_accept": "*/*", "path_info": "/accounts/login/"}
+    AccessAttempt.objects.create(**who, **where, get_data="", post_data="", failures_since_start=1)
+    AccessFailureLog.objects.create(**who, **where)
+    AccessLog.objects.create(**who, **where)
 
 
 @pytest.fixture

@@ -20,7 +20,11 @@ elsewhere: a write that went through, a signed-in person sent home).
 URL parameters are filled with Acme's objects (tests/security/urlwalk.py ``_value``): the group
 is Editors, the user Dee (a member of Editors), the grant and permission set Editors', the child
 group Writers (a member group of Editors), the resource WORKFLOW_DEF:checkout, the key Ann's.
-POSTs send an empty form, API writes an empty JSON object; every request is rolled back.
+POSTs send an empty form, API writes a valid JSON body (urlwalk.api_request) so that the access
+check is what answers; every request is rolled back. Conductor's API (/api/) is called with the
+token each persona's own API key gets from POST /api/token (X-Authorization); GraphQL with a
+small query naming Editors, by session and by each persona's API key (its refusals, sent as
+errors[].extensions.code, are read as 401/403/404). The deleted group is Acme's "Drafts".
 
 To add a URL: run ``pytest tests/security/test_url_policy.py``; the failure lists each pattern
 without an entry with a suggested entry (what the personas get today). Check each outcome
@@ -75,6 +79,23 @@ POLICY = {
         "POST": (LOGIN, 200, 200, 200, 404, 200),
     },
     "accounts:api_key_revoke": {"POST": (LOGIN, 404, 404, REDIRECT, 404, REDIRECT)},
+    # --- audit: a group's history for those who see the group; the organization's log (and
+    # its CSV) for those who may read the audit log ---
+    "groups:group_history": {"GET": SEE_EDITORS},
+    "groups:audit_log": {"GET": (LOGIN, 403, 403, 200, 404, 200)},
+    "groups:audit_log_export": {"GET": (LOGIN, 403, 403, 200, 404, 200)},
+    # --- bulk membership: import and remove need manage_members, export seeing the group ---
+    "groups:members_import": {"GET": SEE_EDITORS, "POST": SEE_EDITORS},
+    # An empty POST picks nobody: back to the members tab with a message (htmx: the tab).
+    "groups:members_remove": {"POST": (LOGIN, 404, REDIRECT, REDIRECT, 404, REDIRECT)},
+    "groups:members_export": {"GET": SEE_EDITORS},
+    # --- deleted groups: restore_groups on the organization (403 without it, the organization
+    # being visible); another organization's deleted group is not found ---
+    "groups:deleted_group_list": {"GET": (LOGIN, 403, 403, 200, 404, 200)},
+    "groups:deleted_group_restore": {
+        "GET": (LOGIN, 403, 403, 200, 404, 200),
+        "POST": (LOGIN, 403, 403, REDIRECT, 404, REDIRECT),
+    },
     # --- the HTTP API (session here; the same with each persona's API key) ---
     "api:openapi-json": {"GET": (200, 200, 200, 200, 200, 200)},
     "api:openapi-view": {"GET": (200, 200, 200, 200, 200, 200)},
@@ -115,6 +136,52 @@ POLICY = {
     "api:access_explain": {"GET": (401, 200, 403, 200, 404, 200)},
     "api:group_access": {"GET": (401, 404, 200, 200, 404, 200)},
     "api:user_access": {"GET": (401, 403, 403, 200, 404, 200)},
+    "api:members_batch_add": {"POST": (401, 404, 201, 201, 404, 201)},
+    "api:deleted_groups_list": {"GET": (401, 403, 403, 200, 404, 200)},
+    "api:deleted_groups_get": {"GET": (401, 403, 403, 200, 404, 200)},
+    "api:deleted_groups_restore": {"POST": (401, 403, 403, 201, 404, 201)},
+}
+
+# --- Orkes Conductor's API at /api/: each persona with the token its own API key gets from
+# POST /api/token, sent as X-Authorization (tests/security/conftest.py conductor_client). It
+# acts in the key's organization, naming a group by slug (Editors'; Globex's Editors has another
+# slug), a user by email (Dee's), a target by type and key. Anonymous callers and the operator
+# (no organization, so no API key) send no token: 401. ---
+CONDUCTOR_SEE_EDITORS = (401, 404, 200, 200, 404, 401)
+POLICY |= {
+    "conductor:openapi-json": {"GET": (200, 200, 200, 200, 200, 200)},
+    "conductor:openapi-view": {"GET": (200, 200, 200, 200, 200, 200)},
+    # Each persona's own key id and secret (none for anonymous and the operator).
+    "conductor:token": {"POST": (401, 200, 200, 200, 200, 401)},
+    # Who the token acts as: oneself, in one's own organization.
+    "conductor:token_user_info": {"GET": (401, 200, 200, 200, 200, 401)},
+    # An upsert: Acme's Editors is renamed by those who may change it. Olga's PUT names no group
+    # of Globex, so it creates one there (her own organization; Acme's is untouched).
+    "conductor:group_upsert": {"PUT": (401, 404, 200, 200, 200, 401)},
+    "conductor:group_get": {"GET": CONDUCTOR_SEE_EDITORS},
+    "conductor:group_delete": {"DELETE": CONDUCTOR_SEE_EDITORS},
+    # The groups of the key's organization that the caller may see (Olga: Globex's).
+    "conductor:group_list": {"GET": (401, 200, 200, 200, 200, 401)},
+    "conductor:group_users": {"GET": CONDUCTOR_SEE_EDITORS},
+    "conductor:group_users_add": {"POST": CONDUCTOR_SEE_EDITORS},
+    "conductor:group_users_remove": {"DELETE": CONDUCTOR_SEE_EDITORS},
+    "conductor:group_user_add": {"POST": CONDUCTOR_SEE_EDITORS},
+    "conductor:group_user_remove": {"DELETE": CONDUCTOR_SEE_EDITORS},
+    "conductor:group_permissions": {"GET": CONDUCTOR_SEE_EDITORS},
+    # Grants need manage_access; the subject is Editors (by slug): not found in Globex.
+    "conductor:authorization_grant": {"POST": (401, 403, 403, 200, 404, 401)},
+    "conductor:authorization_remove": {"DELETE": (401, 403, 403, 200, 404, 401)},
+    # Who can access WORKFLOW_DEF:checkout: access readers only. Targets are named by type and
+    # key within the key's organization, so Olga is answered about Globex's own checkout.
+    "conductor:authorization_get": {"GET": (401, 403, 403, 200, 200, 401)},
+    # Dee's access: her own or, for user managers, anyone's; Dee is not in Globex.
+    "conductor:user_permissions": {"GET": (401, 403, 403, 200, 404, 401)},
+    "conductor:user_check_permissions": {"GET": (401, 403, 403, 200, 404, 401)},
+    "conductor:api-root": {"GET": (404, 404, 404, 404, 404, 404)},
+    "api/^(?P<rest>.*)$": {"GET": (404, 404, 404, 404, 404, 404)},
+    # GraphQL: Editors by id in Acme, with the session and with each persona's API key.
+    # Refusals come as errors[].extensions.code, read as 401/403/404 (urlwalk.outcome).
+    "graphql": {"POST": (401, 404, 200, 200, 404, 200)},
 }
 
 # --- the Django admin: operators only; everyone else is sent to the admin's sign-in ---
@@ -151,6 +218,10 @@ for model, overrides in {
     "accounts/organization": {"delete": operators(403)},
     "accounts/user": {"delete": operators(403)},
     "accounts/auditevent": {"add": operators(403), "delete": operators(403)},
+    "groups/deletedgroup": {"add": operators(403), "delete": operators(403)},
+    "axes/accessattempt": {"add": operators(403)},
+    "axes/accesslog": {"add": operators(403)},
+    "axes/accessfailurelog": {"add": operators(403)},
 }.items():
     app, name = model.split("/")
     prefix = f"admin:{app}_{name}"

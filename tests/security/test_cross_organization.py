@@ -307,3 +307,130 @@ def test_removing_another_organizations_user_is_a_no_op_said_as_such(world, comm
     call_command(command, *args, stdout=out, no_color=True)
     assert checksum() == before
     assert said in out.getvalue() and email in out.getvalue()
+
+
+# --- deleted groups, audit, bulk membership, Conductor's API and GraphQL ---
+
+
+def test_another_organizations_deleted_group_history_and_bulk_pages_answer_404(world):
+    ann = world.client("admin")
+    globex = world.globex
+    deleted = f"groups/deleted/{globex.deleted.public_id}/restore/"
+    group = f"groups/{globex.group.public_id}/"
+    members = [str(globex.member_of_group.public_id)]
+    requests = [
+        ("GET", deleted, {}),
+        ("POST", deleted, {}),
+        ("GET", group + "history/", {}),
+        ("GET", group + "members/import/", {}),
+        ("POST", group + "members/import/", {"emails": world.users["member"].email}),
+        ("POST", group + "members/remove/", {"users": members, "step": "apply"}),
+        ("GET", group + "members/export.csv", {}),
+    ]
+    for method, path, data in requests:
+        for org in ("acme", "globex"):
+            url = PORTAL.format(org=org) + path
+            assert_refused(ann, method, url, data)
+            assert_refused(ann, method, url, data, HTTP_HX_REQUEST="true")
+    for path in ("groups/deleted/", "audit-log/", "audit-log/export.csv"):
+        assert_refused(ann, "GET", PORTAL.format(org="globex") + path)
+
+
+def test_the_audit_log_never_shows_another_organizations_entries(world):
+    """Olga's changes are Globex's: Acme's log and its CSV have none of them, whatever the
+    filter names (her, or Globex's deleted group by id)."""
+    ann = world.client("admin")
+    export = PORTAL.format(org="acme") + "audit-log/export.csv"
+    everything = b"".join(ann.get(export).streaming_content)
+    assert b"Ann" in everything and b"Olga" not in everything
+    for filters in ({"actor": "Olga"}, {"target": str(world.globex.deleted.public_id)}):
+        response = ann.get(export, filters)
+        assert response.status_code == 200
+        assert b"Olga" not in b"".join(response.streaming_content)
+
+
+@pytest.mark.parametrize("channel", ["session", "api key"])
+def test_api_answers_404_for_another_organizations_deleted_group_and_batch(world, channel):
+    if channel == "session":
+        client = world.client("admin")
+    else:
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {world.acme.token}")
+    globex = world.globex
+    deleted = f"deleted-groups/{globex.deleted.public_id}"
+    requests = [
+        ("GET", deleted, {}),
+        ("POST", deleted + "/restore", {"name": "Pwned"}),
+        (
+            "POST",
+            f"groups/{globex.group.public_id}/members/batch",
+            {"emails": [globex.admin.email]},
+        ),
+    ]
+    for method, path, data in requests:
+        for org in ("acme", "globex"):
+            response = assert_refused(client, method, API.format(org=org) + path, data)
+            assert response.json()["status"] == 404
+
+
+def test_conductor_api_answers_404_for_another_organizations_groups_and_users(world):
+    """Ann's token acts in Acme: Globex's group (by slug) and people (by email) are not found
+    there, and naming them changes nothing."""
+    ann = world.conductor_client("admin")
+    globex = world.globex
+    group = f"/api/groups/{globex.group.slug}"
+    olga, dee = globex.admin.email, globex.member_of_group.email
+    requests = [
+        ("GET", group, {}),
+        ("DELETE", group, {}),
+        ("GET", group + "/users", {}),
+        ("POST", group + "/users", [olga]),
+        ("POST", f"{group}/users/{olga}", {}),
+        ("DELETE", f"{group}/users/{dee}", {}),
+        ("GET", group + "/permissions", {}),
+        ("GET", f"/api/users/{dee}/permissions", {}),
+        ("GET", f"/api/users/{dee}/checkPermissions?type=WORKFLOW_DEF&id=checkout", {}),
+        # Acme's own Editors, with Globex's people.
+        ("POST", f"/api/groups/{world.acme.group.slug}/users", [olga]),
+        ("POST", f"/api/groups/{world.acme.group.slug}/users/{dee}", {}),
+        (
+            "POST",
+            "/api/auth/authorization",
+            {
+                "subject": {"type": "GROUP", "id": globex.group.slug},
+                "target": {"type": "WORKFLOW_DEF", "id": "checkout"},
+                "access": ["READ"],
+            },
+        ),
+        (
+            "POST",
+            "/api/auth/authorization",
+            {
+                "subject": {"type": "USER", "id": olga},
+                "target": {"type": "WORKFLOW_DEF", "id": "checkout"},
+                "access": ["READ"],
+            },
+        ),
+    ]
+    for method, url, data in requests:
+        assert_refused(ann, method, url, data)
+
+
+@pytest.mark.parametrize("channel", ["session", "api key"])
+def test_graphql_answers_not_found_for_another_organizations_group(world, channel):
+    if channel == "session":
+        client, url = world.client("admin"), "/graphql?organization=acme"
+    else:
+        client, url = Client(HTTP_AUTHORIZATION=f"Bearer {world.acme.token}"), "/graphql"
+    group = str(world.globex.group.public_id)
+    operations = [
+        ("query($id: ID!) { authGroup(id: $id) { name } }", {"id": group}),
+        ("mutation($id: ID!) { authGroupDelete(id: $id) { message } }", {"id": group}),
+    ]
+    for query, variables in operations:
+        before = checksum()
+        body = json.dumps({"query": query, "variables": variables})
+        response = client.post(url, body, content_type="application/json")
+        assert checksum() == before, query
+        assert response.status_code == 200, response.content
+        codes = [error["extensions"]["code"] for error in response.json()["errors"]]
+        assert codes == ["NOT_FOUND"], response.json()
