@@ -4,6 +4,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# `make test` runs the suite on two workers (pytest-xdist); PYTEST_ARGS= runs it in one process.
+PYTEST_ARGS ?= -n 2
 
 .PHONY: run test install lint format check-deploy clean bench
 
