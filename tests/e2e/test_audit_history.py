@@ -42,7 +42,9 @@ def test_admin_reads_a_groups_history_after_a_few_changes(
 
     page.get_by_role("link", name="Add Members").click()
     page.get_by_label("Search people by first or last name").fill("joh")
-    page.get_by_role("checkbox", name=re.compile("John Smith")).check()
+    results = page.get_by_role("list", name=re.compile("People matching"))
+    expect(results.get_by_role("checkbox")).to_have_count(1)
+    results.get_by_role("checkbox", name=re.compile("John Smith")).check()
     page.get_by_role("button", name=re.compile("^Add")).click()
     expect_message(page, "Added 1 member to Editors.")
     htmx_idle(page)
