@@ -41,7 +41,11 @@ def test_admin_reads_a_groups_history_after_a_few_changes(
     open_group(page, "Editors")
 
     page.get_by_role("link", name="Add Members").click()
-    page.get_by_label("Search people by first or last name").fill("joh")
+    # The panel is swapped in by htmx: type into the new search box, once it has the focus.
+    expect(page.get_by_role("heading", name="Add Members")).to_be_visible()
+    search = page.get_by_label("Search people by first or last name")
+    expect(search).to_be_focused()
+    search.fill("joh")
     results = page.get_by_role("list", name=re.compile("People matching"))
     expect(results.get_by_role("checkbox")).to_have_count(1)
     results.get_by_role("checkbox", name=re.compile("John Smith")).check()
