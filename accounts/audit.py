@@ -5,28 +5,10 @@ from .models import AuditEvent
 Channel = AuditEvent.Channel
 
 
-def audit_record(
-    *,
-    action: str,
-    organization=None,
-    target=None,
-    target_type: str = "",
-    before: dict | None = None,
-    after: dict | None = None,
-    channel: str,
-    actor,
-) -> AuditEvent:
-    """Record one change. Names are copied so the history keeps them as they were."""
-    event = audit_event(
-        action=action,
-        organization=organization,
-        target=target,
-        target_type=target_type,
-        before=before,
-        after=after,
-        channel=channel,
-        actor=actor,
-    )
+def audit_record(**fields) -> AuditEvent:
+    """Record one change (the fields of ``audit_event``). Names are copied so the history keeps
+    them as they were."""
+    event = audit_event(**fields)
     event.save(force_insert=True)
     return event
 
