@@ -172,6 +172,13 @@
     tabToFocus = tab && document.activeElement === tab ? tab.id : null;
   });
 
+  // The browser may focus a swapped-in [autofocus] search box a moment before htmx has wired
+  // it up: what was typed in that moment raised no request. Search for it once htmx is ready.
+  document.addEventListener("htmx:load", function (event) {
+    var search = event.detail.elt.querySelector && event.detail.elt.querySelector("#member-search");
+    if (search && search.value !== search.defaultValue && window.htmx) window.htmx.trigger(search, "search");
+  });
+
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;
     // New search results: say what they are in the stable status line (the results

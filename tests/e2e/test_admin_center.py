@@ -333,6 +333,27 @@ def test_keyboard_search_and_confirmation_dialog(
     assert Membership.objects.filter(group=group, user=johns[0]).exists()
 
 
+def test_text_typed_before_htmx_wires_the_search_box_is_searched(
+    page, live_server, sign_in, org_admin, group, johns
+):
+    """The browser can focus the swapped-in search box (autofocus) before htmx has wired it
+    up; a fast typist's text then raised no request. Type in exactly that moment: right after
+    the swap, before the settle that processes the new content."""
+    sign_in(org_admin)
+    page.goto(group_url(live_server, group))
+    htmx_idle(page)
+    page.evaluate(
+        """() => document.addEventListener("htmx:afterSwap", () => {
+            const search = document.getElementById("member-search");
+            if (search) search.value = "johanna";
+        }, {once: true})"""
+    )
+    page.get_by_role("link", name="Add Members").click()
+    results = page.get_by_role("list", name=re.compile("People matching"))
+    expect(results.get_by_role("checkbox")).to_have_count(1)
+    expect(results.get_by_role("checkbox", name=re.compile("Johanna Berg"))).to_be_visible()
+
+
 def test_phone_viewport_list_and_panel(
     page, live_server, sign_in, organization, org_admin, group, johns, assert_accessible, screenshot
 ):
