@@ -4,11 +4,14 @@
 directly in it or in any group below it (member groups, any depth). The services call
 ``refresh`` with the groups whose closure may have changed, inside their own transaction.
 The graph of one organization is read in one query; each refresh costs a fixed number of
-queries whatever the depth.
+queries whatever the depth. A change of some people's direct memberships (the common case)
+goes through ``refresh_users``: one recursive query up from their direct groups, reading only
+the edges on the way.
 """
 
 from collections import defaultdict, deque
 
+from django.db import connection
 from django.db.models import Q
 
 from .models import Group, MemberGroup, Membership
@@ -62,18 +65,13 @@ class Graph:
         return None
 
 
-def _of_users(rows, user_ids):
-    return rows if user_ids is None else rows.filter(user_id__in=user_ids)
-
-
-def effective_users(graph: Graph, group_ids, user_ids=None) -> dict:
-    """For each group id: the ids of the users directly in it or in a group below it (among
-    ``user_ids`` only, when given)."""
+def effective_users(graph: Graph, group_ids) -> dict:
+    """For each group id: the ids of the users directly in it or in a group below it."""
     below = {group_id: graph.below(group_id) for group_id in group_ids}
     everything = set().union(*below.values()) if below else set()
     direct = defaultdict(set)
-    for group_id, user_id in _of_users(
-        Membership.objects.filter(group_id__in=everything, direct=True), user_ids
+    for group_id, user_id in Membership.objects.filter(
+        group_id__in=everything, direct=True
     ).values_list("group_id", "user_id"):
         direct[group_id].add(user_id)
     return {
@@ -81,23 +79,19 @@ def effective_users(graph: Graph, group_ids, user_ids=None) -> dict:
     }
 
 
-def refresh(organization_id, group_ids, graph: Graph | None = None, *, user_ids=None) -> None:
-    """Make the inherited rows of these groups (and only these) equal to the closure. With
-    ``user_ids``, only those users' rows: when only their direct memberships changed, nobody
-    else's closure did, and the cost follows the users changed, not the size of the groups."""
+def refresh(organization_id, group_ids, graph: Graph | None = None) -> None:
+    """Make the inherited rows of these groups (and only these) equal to the closure: after a
+    change of the nesting, or of a group as a whole (deleted, restored). When only some people's
+    direct memberships changed, ``refresh_users`` does it at a cost that follows the people."""
     group_ids = set(group_ids)
     if not group_ids:
         return
-    if user_ids is not None:
-        user_ids = set(user_ids)
-        if not user_ids:
-            return
     graph = graph or Graph(organization_id)
-    wanted = effective_users(graph, group_ids, user_ids)
+    wanted = effective_users(graph, group_ids)
     current = defaultdict(dict)
-    for group_id, user_id, direct in _of_users(
-        Membership.objects.filter(group_id__in=group_ids), user_ids
-    ).values_list("group_id", "user_id", "direct"):
+    for group_id, user_id, direct in Membership.objects.filter(group_id__in=group_ids).values_list(
+        "group_id", "user_id", "direct"
+    ):
         current[group_id][user_id] = direct
     stale = Q(pk__in=[])
     missing = []
@@ -108,11 +102,74 @@ def refresh(organization_id, group_ids, graph: Graph | None = None, *, user_ids=
         gone = [u for u, direct in rows.items() if not direct and u not in wanted[group_id]]
         if gone:
             stale |= Q(group_id=group_id, user_id__in=gone)
-    _of_users(Membership.objects.filter(stale, direct=False), user_ids).delete()
+    Membership.objects.filter(stale, direct=False).delete()
     Membership.objects.bulk_create(missing)
+
+
+def _reach(group_ids, start: str, step: str) -> set:
+    """The groups reached from ``group_ids`` along member-group edges, in one recursive query
+    that reads only the edges on the way (not the organization's whole graph)."""
+    group_ids = list(group_ids)
+    if not group_ids:
+        return set()
+    edges, groups, key = MemberGroup._meta.db_table, Group._meta.db_table, Group._meta.pk.column
+    marks = ", ".join(["%s"] * len(group_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH RECURSIVE reach(id) AS (SELECT {key} FROM {groups} WHERE {key} IN ({marks}) "
+            f"UNION SELECT e.{step} FROM {edges} e JOIN reach ON e.{start} = reach.id) "
+            "SELECT id FROM reach",
+            group_ids,
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def above_ids(group_ids) -> set:
+    """These groups and every group they are nested in, at any depth."""
+    return _reach(group_ids, "child_id", "parent_id")
+
+
+def below_ids(group_ids) -> set:
+    """These groups and every group nested in them, at any depth."""
+    return _reach(group_ids, "parent_id", "child_id")
+
+
+def refresh_users(user_ids) -> None:
+    """Make these users' inherited rows equal to the closure of their direct memberships,
+    when only their direct memberships changed (nobody else's closure did). Three queries
+    whatever the size of the organization or of the groups: the cost follows the users."""
+    user_ids = list(set(user_ids))
+    if not user_ids:
+        return
+    members, edges = Membership._meta.db_table, MemberGroup._meta.db_table
+    marks = ", ".join(["%s"] * len(user_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH RECURSIVE up(user_id, group_id) AS ("
+            f"SELECT user_id, group_id FROM {members} WHERE direct AND user_id IN ({marks}) "
+            f"UNION SELECT up.user_id, e.parent_id FROM {edges} e "
+            "JOIN up ON e.child_id = up.group_id) SELECT user_id, group_id FROM up",
+            user_ids,
+        )
+        wanted = set(cursor.fetchall())
+    current = {}
+    for pk, user_id, group_id, direct in Membership.objects.filter(
+        user_id__in=user_ids
+    ).values_list("pk", "user_id", "group_id", "direct"):
+        current[(user_id, group_id)] = (pk, direct)
+    stale = [pk for pair, (pk, direct) in current.items() if not direct and pair not in wanted]
+    if stale:
+        Membership.objects.filter(pk__in=stale, direct=False).delete()
+    Membership.objects.bulk_create(
+        [
+            Membership(user_id=user_id, group_id=group_id, direct=False)
+            for user_id, group_id in wanted - current.keys()
+        ]
+    )
 
 
 def ancestors_of(group: Group, graph: Graph | None = None) -> set:
     """The ids of the groups ``group`` is nested in (not the group itself)."""
-    graph = graph or Graph(group.organization_id)
+    if graph is None:
+        return above_ids([group.pk]) - {group.pk}
     return graph.above(group.pk) - {group.pk}

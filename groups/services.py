@@ -355,8 +355,7 @@ def _active_administrators(organization_id, *, graph=None, without=None) -> set:
     administrators = Group.objects.get(
         organization_id=organization_id, kind=Group.Kind.ADMINISTRATORS
     )
-    graph = graph or nesting.Graph(organization_id)
-    below = graph.below(administrators.pk)
+    below = graph.below(administrators.pk) if graph else nesting.below_ids([administrators.pk])
     rows = Membership.objects.filter(group_id__in=below, direct=True, user__is_active=True)
     if without is not None:
         group_id, user_ids = without
@@ -366,11 +365,11 @@ def _active_administrators(organization_id, *, graph=None, without=None) -> set:
 
 def _in_administrators(group: Group, graph=None) -> bool:
     """Whether ``group`` is the Administrators group or nested in it, at any depth."""
-    graph = graph or nesting.Graph(group.organization_id)
     administrators = Group.objects.filter(
         organization_id=group.organization_id, kind=Group.Kind.ADMINISTRATORS
     ).values_list("pk", flat=True)
-    return bool(graph.above(group.pk) & set(administrators))
+    above = graph.above(group.pk) if graph else nesting.above_ids([group.pk])
+    return bool(above & set(administrators))
 
 
 def _last_administrator_error(organization) -> ValidationError:
@@ -482,13 +481,7 @@ def _membership_insert(group, users, *, expires_at=None, channel, actor) -> list
         ]
     )
     if added:
-        graph = nesting.Graph(group.organization_id)
-        nesting.refresh(
-            group.organization_id,
-            nesting.ancestors_of(group, graph),
-            graph,
-            user_ids=[user.pk for user in added],
-        )
+        nesting.refresh_users([user.pk for user in added])
     audit_record_many(
         [
             _membership_event(
@@ -512,13 +505,7 @@ def _membership_delete(group, users, *, channel, actor, action="membership.remov
     removed = [user for user in users if user.pk in present]
     if removed:
         Membership.objects.filter(group=group, user__in=removed).delete()
-        graph = nesting.Graph(group.organization_id)
-        nesting.refresh(
-            group.organization_id,
-            graph.above(group.pk),
-            graph,
-            user_ids=[user.pk for user in removed],
-        )
+        nesting.refresh_users([user.pk for user in removed])
     audit_record_many(
         [_membership_event(action, group, user, channel=channel, actor=actor) for user in removed]
     )
