@@ -23,8 +23,6 @@ SEARCH_TIMEOUT_MS = 400
 SEARCH_FEW_MATCHES_MS = 100
 # Member counts are exact up to here; above, lists say "more than" and panels an estimate.
 COUNT_EXACT_UP_TO = 10_000
-# Choices offered in a select (the first ones by name).
-CHOICES_LIMIT = 500
 
 # Default groups first (Administrators, Users), then custom groups by name (indexed).
 KIND_ORDER = models.KIND_ORDER

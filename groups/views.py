@@ -90,6 +90,31 @@ def _tab_url(group, tab="members"):
     return reverse(names[tab], args=[group.organization.slug, group.public_id])
 
 
+MEMBER_GROUP_SELECT_UP_TO = 50  # more groups to choose from: a search instead of a select
+MEMBER_GROUP_MATCHES = 20
+
+
+def _member_group_picker(request, group) -> dict:
+    """“Add a group as a member”: a select while the groups to choose from are few, a search
+    by name (the first matches in list order) when the organization has many."""
+    candidates = queries.groups_addable_as_members(group).values_list("public_id", "display_name")
+    first = list(candidates[: MEMBER_GROUP_SELECT_UP_TO + 1])
+    if len(first) <= MEMBER_GROUP_SELECT_UP_TO:
+        return {"member_group_choices": first, "member_group_search": None}
+    search = " ".join(request.GET.get("group_q", "").split()) if request.method == "GET" else ""
+    matches = None
+    if search and queries.NUL not in search:
+        matches = list(
+            candidates.filter(display_name__icontains=search)[: MEMBER_GROUP_MATCHES + 1]
+        )
+    return {
+        "member_group_choices": None,
+        "member_group_search": search,
+        "member_group_matches": matches and matches[:MEMBER_GROUP_MATCHES],
+        "member_group_more": matches is not None and len(matches) > MEMBER_GROUP_MATCHES,
+    }
+
+
 def _details(request, organization, group, tab, **extra):
     """Context of the Group Details panel on ``tab``."""
     checker = extra.pop("access", None) or access.Access(request.user)
@@ -126,14 +151,7 @@ def _details(request, organization, group, tab, **extra):
         context["via"] = queries.inherited_via(group, context["members_page"].object_list)
         context["member_groups"] = queries.member_groups(group)
         if rights["manage_members"]:
-            context["member_group_form"] = extra.pop(
-                "member_group_form",
-                # The first choices only: a select of 100,000 groups helps nobody and
-                # costs a second to render (the add view still accepts any group).
-                MemberGroupForm(
-                    queryset=queries.groups_addable_as_members(group)[: queries.CHOICES_LIMIT]
-                ),
-            )
+            context.update(_member_group_picker(request, group))
     elif tab == "access":
         context["access_items"] = explain.group_access(group)
         context["can_manage_access"] = checker.can("manage_access", organization)
@@ -222,7 +240,12 @@ def group_detail(request, org_slug, group_id):
     organization = access.organization_for_user(request.user, org_slug)
     group = access.group_for_user(request.user, organization, group_id)
     context = _details(request, organization, group, "members")
-    return _render(request, organization, context, partials=("group-panel", "member-table"))
+    return _render(
+        request,
+        organization,
+        context,
+        partials=("group-panel", "member-table", "member-group-choices"),
+    )
 
 
 @login_required_htmx

@@ -125,3 +125,26 @@ def test_resource_page_lists_who_can_access_it(
     expect(read.get_by_text("through folder Marketing")).to_be_visible()
     screenshot("access-resource")
     assert_accessible("a resource's access list")
+
+
+def test_a_member_group_is_found_by_name_in_a_large_organization(
+    page, sign_in, organization, org_admin, scene, screenshot, assert_accessible
+):
+    for n in range(55):
+        services.group_create(organization=organization, display_name=f"Team {n:02}", actor=None)
+    sign_in(org_admin)
+    open_group(page, "Sales EMEA")
+    search = page.get_by_role("searchbox", name="Add a group as a member")
+    search.fill("edit")
+    choices = page.get_by_role("group", name="Groups matching “edit”")
+    expect(choices.get_by_role("radio")).to_have_count(1)
+    choices.get_by_role("radio", name="Editors").check()
+    screenshot("access-member-group-search")
+    assert_accessible("the member group search")
+    page.get_by_role("button", name="Add group").click()
+    expect(page.get_by_text("Editors is now a member of Sales EMEA")).to_be_visible()
+    htmx_idle(page)
+    expect(panel(page).get_by_role("row").filter(has_text="John Smith")).to_be_visible()
+    assert (
+        Group.objects.get(pk=scene["sales"].pk).member_group_links.get().child == scene["editors"]
+    )

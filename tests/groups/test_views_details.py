@@ -699,3 +699,85 @@ def test_group_delete_refuses_a_forged_delete_of_a_default_group(
         )
     assert Group.objects.filter(pk=target.pk).exists()
     assert not AuditEvent.objects.filter(action="group.deleted").exists()
+
+
+# --- adding a member group: a select while few, a search by name when many ----------------------
+
+
+def many_groups(organization, count):
+    return [
+        group_services.group_create(
+            organization=organization, display_name=f"Team {n:03}", actor=None
+        )
+        for n in range(count)
+    ]
+
+
+def test_few_groups_to_choose_from_are_offered_in_a_select(client, org_admin, group):
+    client.force_login(org_admin)
+    body = client.get(url("group_detail", group)).content.decode()
+    assert '<select name="child" id="member-group-child" required>' in body
+    options = re.findall(r'<option value="[^"]+">([^<]*)</option>', body)
+    # Every group but itself and the Users group, in list order (Administrators first).
+    assert options == ["Acme Administrators"]
+    assert 'id="member-group-search"' not in body
+
+
+def test_many_groups_to_choose_from_are_found_by_name_and_added(client, org_admin, group):
+    teams = many_groups(group.organization, 51)
+    client.force_login(org_admin)
+    body = client.get(url("group_detail", group)).content.decode()
+    assert 'id="member-group-search"' in body
+    assert "<select" not in body.split('id="member-group-search"')[1].split("</form>")[0]
+    assert 'name="child"' not in body  # nothing to pick before a search
+
+    found = client.get(
+        url("group_detail", group),
+        {"group_q": " team  04 "},
+        headers={**HTMX, "HX-Target": "member-group-choices"},
+    )
+    assert is_partial(found, "member-group-choices")
+    picked = re.findall(
+        r'name="child" value="([^"]+)"[^>]*> ([^<]+)</label>', found.content.decode()
+    )
+    assert [name for _, name in picked] == [f"Team 04{n}" for n in range(10)]
+
+    added = client.post(url("member_group_add", group), {"child": picked[3][0]}, headers=HTMX)
+    assert added.status_code == 200
+    assert group.member_group_links.get().child == teams[43]
+    # Added: it is no longer offered.
+    again = client.get(
+        url("group_detail", group),
+        {"group_q": "Team 043"},
+        headers={**HTMX, "HX-Target": "member-group-choices"},
+    ).content.decode()
+    assert "No group to add matches “Team 043”." in again
+
+
+def test_a_broad_group_search_lists_the_first_matches_and_says_so(client, org_admin, group):
+    many_groups(group.organization, 60)
+    client.force_login(org_admin)
+    found = client.get(
+        url("group_detail", group),
+        {"group_q": "team"},
+        headers={**HTMX, "HX-Target": "member-group-choices"},
+    ).content.decode()
+    names = re.findall(r'name="child" value="[^"]+"[^>]*> ([^<]+)</label>', found)
+    assert names == [f"Team {n:03}" for n in range(20)]
+    assert "The first 20 matches: type more of the name to narrow them." in found
+
+
+@pytest.mark.parametrize("search", ["%", "_", "\\", "team\x00", "<b>"])
+def test_a_group_search_with_odd_characters_finds_nothing_and_is_no_error(
+    client, org_admin, group, search
+):
+    many_groups(group.organization, 51)
+    client.force_login(org_admin)
+    found = client.get(
+        url("group_detail", group),
+        {"group_q": search},
+        headers={**HTMX, "HX-Target": "member-group-choices"},
+    )
+    assert found.status_code == 200
+    assert 'name="child"' not in found.content.decode()
+    assert "<b>" not in found.content.decode()
