@@ -234,6 +234,28 @@ def build_lines(only: str):
         cleanup=lambda: is_member() and remove_one(),
     )
 
+    # The change alone, through the service (its audit event included), without the panel.
+    def add_one_service():
+        services.membership_add(group=deepest, users=[outsider], channel="ui", actor=admin)
+
+    def remove_one_service():
+        services.membership_remove(group=deepest, users=[outsider], channel="ui", actor=admin)
+
+    add(
+        "add one member, the change alone (service + audit event)",
+        add_one_service,
+        prepare=lambda: is_member() and remove_one_service(),
+        runs=30,
+        cleanup=lambda: is_member() and remove_one_service(),
+    )
+    add(
+        "remove one member, the change alone (service + audit event)",
+        remove_one_service,
+        prepare=lambda: is_member() or add_one_service(),
+        runs=30,
+        cleanup=lambda: is_member() and remove_one_service(),
+    )
+
     batch = list(
         User.objects.filter(
             memberships__group__group__organization=org, memberships__group__group__kind="users"

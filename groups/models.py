@@ -117,7 +117,10 @@ class Membership(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
-    group = models.ForeignKey(AuthGroup, on_delete=models.CASCADE, related_name="memberships")
+    # No index of its own: the unique (group, user) index serves every lookup by group.
+    group = models.ForeignKey(
+        AuthGroup, on_delete=models.CASCADE, related_name="memberships", db_index=False
+    )
     added_at = models.DateTimeField(auto_now_add=True)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -13,6 +13,7 @@ from collections import defaultdict, deque
 
 from django.db import connection
 from django.db.models import Q
+from django.utils import timezone
 
 from .models import Group, MemberGroup, Membership
 
@@ -134,38 +135,41 @@ def below_ids(group_ids) -> set:
     return _reach(group_ids, "parent_id", "child_id")
 
 
-def refresh_users(user_ids) -> None:
+def refresh_users(user_ids, *, gained_only=False) -> None:
     """Make these users' inherited rows equal to the closure of their direct memberships,
-    when only their direct memberships changed (nobody else's closure did). Three queries
-    whatever the size of the organization or of the groups: the cost follows the users."""
-    user_ids = list(set(user_ids))
+    when only their direct memberships changed (nobody else's closure did). With
+    ``gained_only`` (they only gained direct memberships) no inherited row can have become
+    stale, and the delete is skipped. Two statements
+    whatever the size of the organization or of the groups, done in the database: the closure
+    up from the users' direct groups (a recursive query reading only the edges on the way),
+    the inherited rows it lacks inserted and those it no longer holds deleted."""
+    user_ids = sorted(set(user_ids))
     if not user_ids:
         return
     members, edges = Membership._meta.db_table, MemberGroup._meta.db_table
     marks = ", ".join(["%s"] * len(user_ids))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH RECURSIVE up(user_id, group_id) AS ("
-            f"SELECT user_id, group_id FROM {members} WHERE direct AND user_id IN ({marks}) "
-            f"UNION SELECT up.user_id, e.parent_id FROM {edges} e "
-            "JOIN up ON e.child_id = up.group_id) SELECT user_id, group_id FROM up",
-            user_ids,
-        )
-        wanted = set(cursor.fetchall())
-    current = {}
-    for pk, user_id, group_id, direct in Membership.objects.filter(
-        user_id__in=user_ids
-    ).values_list("pk", "user_id", "group_id", "direct"):
-        current[(user_id, group_id)] = (pk, direct)
-    stale = [pk for pair, (pk, direct) in current.items() if not direct and pair not in wanted]
-    if stale:
-        Membership.objects.filter(pk__in=stale, direct=False).delete()
-    Membership.objects.bulk_create(
-        [
-            Membership(user_id=user_id, group_id=group_id, direct=False)
-            for user_id, group_id in wanted - current.keys()
-        ]
+    closure = (
+        f"WITH RECURSIVE up(user_id, group_id) AS ("
+        f"SELECT user_id, group_id FROM {members} WHERE direct AND user_id IN ({marks}) "
+        f"UNION SELECT up.user_id, e.parent_id FROM {edges} e "
+        "JOIN up ON e.child_id = up.group_id) "
     )
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        if not gained_only:
+            cursor.execute(
+                closure + f"DELETE FROM {members} WHERE user_id IN ({marks}) AND NOT direct "
+                f"AND NOT EXISTS (SELECT 1 FROM up WHERE up.user_id = {members}.user_id "
+                f"AND up.group_id = {members}.group_id)",
+                user_ids + user_ids,
+            )
+        cursor.execute(
+            closure + f"INSERT INTO {members} (user_id, group_id, added_at, direct) "
+            "SELECT DISTINCT up.user_id, up.group_id, %s, %s FROM up "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {members} m "
+            "WHERE m.user_id = up.user_id AND m.group_id = up.group_id)",
+            [*user_ids, now, False],
+        )
 
 
 def ancestors_of(group: Group, graph: Graph | None = None) -> set:

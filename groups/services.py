@@ -323,12 +323,14 @@ def group_delete(*, group: Group, channel: str = Channel.SYSTEM, actor) -> None:
 
 def users_in_organization(organization: Organization, users) -> set[int]:
     """The ids, among ``users``, of those who belong to ``organization``."""
+    # The Users group's id first: the (group, user) index then answers for any number of users.
+    users_group = Group.objects.filter(
+        organization=organization, kind=Group.Kind.USERS
+    ).values_list("pk", flat=True)[:1]
     return set(
-        Membership.objects.filter(
-            group__group__organization=organization,
-            group__group__kind=Group.Kind.USERS,
-            user__in=users,
-        ).values_list("user_id", flat=True)
+        Membership.objects.filter(group_id__in=list(users_group), user__in=users).values_list(
+            "user_id", flat=True
+        )
     )
 
 
@@ -464,10 +466,11 @@ def _membership_insert(group, users, *, expires_at=None, channel, actor) -> list
     existing = dict(
         Membership.objects.filter(group=group, user__in=users).values_list("user_id", "direct")
     )
-    added = []
+    added, seen = [], set()
     for user in users:
-        if existing.get(user.pk) is True or user in added:
+        if existing.get(user.pk) is True or user.pk in seen:
             continue
+        seen.add(user.pk)
         added.append(user)
     promoted = [user.pk for user in added if user.pk in existing]
     Membership.objects.filter(group=group, user_id__in=promoted).update(
@@ -481,7 +484,7 @@ def _membership_insert(group, users, *, expires_at=None, channel, actor) -> list
         ]
     )
     if added:
-        nesting.refresh_users([user.pk for user in added])
+        nesting.refresh_users([user.pk for user in added], gained_only=True)
     audit_record_many(
         [
             _membership_event(

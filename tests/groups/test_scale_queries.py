@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from groups import explain, grants, queries, services
+from groups.models import Membership
 from tests.conftest import make_member
 
 User = get_user_model()
@@ -164,3 +165,43 @@ def test_search_refuses_to_run_under_three_characters_and_limits_in_the_database
     # inside a transaction as here, a savepoint around it and putting the limit back): never
     # one per result.
     assert count == (6 if connection.vendor == "postgresql" else 2)
+
+
+@pytest.mark.django_db
+def test_adding_and_removing_a_member_costs_the_same_whatever_the_nesting(organization, chain):
+    """The closure of the person changed is refreshed with one recursive query: the number of
+    queries does not follow the depth of nesting nor the size of the organization's graph."""
+    shallow = services.group_create(organization=organization, display_name="Flat", actor=None)
+    above = services.group_create(organization=organization, display_name="Above", actor=None)
+    services.member_group_add(parent=above, child=shallow, actor=None)  # one level, not six
+    dee = make_member(organization, email="dee@acme.example", first_name="Dee")
+    eve = make_member(organization, email="eve@acme.example", first_name="Eve")
+
+    def add_then_remove(group, user):
+        added, _ = count_queries(
+            lambda: services.membership_add(group=group, users=[user], actor=None)
+        )
+        removed, _ = count_queries(
+            lambda: services.membership_remove(group=group, users=[user], actor=None)
+        )
+        return added, removed
+
+    flat = add_then_remove(shallow, dee)
+    deep = add_then_remove(chain[-1], eve)
+    # More unrelated nesting in the organization changes nothing either.
+    extra = [
+        services.group_create(organization=organization, display_name=f"Extra {n}", actor=None)
+        for n in range(6)
+    ]
+    for parent, child in itertools.pairwise(extra):
+        services.member_group_add(parent=parent, child=child, actor=None)
+    assert add_then_remove(chain[-1], eve) == deep == flat
+    # And the closure is right: six ancestors gained and lost Eve.
+    services.membership_add(group=chain[-1], users=[eve], actor=None)
+    assert set(
+        Membership.objects.filter(user=eve, group__group__organization=organization)
+        .exclude(group__group__kind="users")
+        .values_list("group_id", flat=True)
+    ) == {group.pk for group in chain}
+    services.membership_remove(group=chain[-1], users=[eve], actor=None)
+    assert not Membership.objects.filter(user=eve, group_id__in=[g.pk for g in chain]).exists()
