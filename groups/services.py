@@ -8,6 +8,7 @@ call these, so every rule lives here once.
 import re
 import unicodedata
 from collections import defaultdict
+from contextlib import nullcontext
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
@@ -140,6 +141,17 @@ def _group_snapshot(group: Group) -> dict:
     return {"name": group.display_name, "slug": group.slug, "description": group.description}
 
 
+def _require(actor, action: str, group: Group, *, on_organization=False) -> None:
+    """``actor`` (None: the system) must see ``group`` and may do ``action`` on it (or on its
+    organization): one permission lookup for both."""
+    if actor is None:
+        return
+    checker = access.Access(actor)
+    if not checker.can("view", group):
+        raise PermissionDenied("You do not have permission to see this group.")
+    checker.require(action, group.organization if on_organization else group)
+
+
 def _lock(group: Group) -> Group:
     """Lock the group row for the rest of the transaction (a no-op on SQLite, which
     serializes writers anyway) and return it fresh.
@@ -229,10 +241,7 @@ def group_update(
     """Edit a group's name, slug or description. Default groups keep the name and slug that
     follow their organization; their description may change."""
     group = _lock(group)
-    if actor is not None:
-        if not access.can(actor, "view", group):
-            raise PermissionDenied("You do not have permission to see this group.")
-        access.require(actor, "change", group)
+    _require(actor, "change", group)
     before = _group_snapshot(group)
     if display_name is not UNSET:
         display_name = clean_name(display_name)
@@ -287,10 +296,7 @@ def group_delete(*, group: Group, channel: str = Channel.SYSTEM, actor) -> None:
     snapshot of what it was, restorable for 30 days (``groups.trash``)."""
     with administrators_kept(group.organization):
         group = _lock(group)
-        if actor is not None:
-            if not access.can(actor, "view", group):
-                raise PermissionDenied("You do not have permission to see this group.")
-            access.require(actor, "delete", group)
+        _require(actor, "delete", group)
         if group.is_default:
             raise ValidationError(
                 f"“{group}” is a protected group: the default groups of an organization "
@@ -535,10 +541,7 @@ def membership_add(
     """Add several users at once, all or nothing; existing members are left as they are.
     Returns the users actually added."""
     group = _lock(group)
-    if actor is not None:
-        if not access.can(actor, "view", group):
-            raise PermissionDenied("You do not have permission to see this group.")
-        access.require(actor, "manage_members", group)
+    _require(actor, "manage_members", group)
     _check_members_editable(group, "add")
     users = list(dict.fromkeys(users))
     if expires_at is not None and expires_at <= timezone.now():
@@ -562,16 +565,15 @@ def membership_remove(*, group: Group, users, channel: str = Channel.SYSTEM, act
     """Remove users from a group; non-members are a no-op. The Administrators group keeps at
     least one active member (the locked row serializes two admins removing each other).
     Returns the users actually removed."""
-    with administrators_kept(group.organization):
+    # Only the Administrators group and the groups nested in it make administrators: removing
+    # people from another group cannot take the last one away (nesting one in meanwhile only
+    # adds administrators), so only those pay for the check.
+    kept = administrators_kept(group.organization) if _in_administrators(group) else nullcontext()
+    with kept:
         group = _lock(group)
-        if actor is not None:
-            if not access.can(actor, "view", group):
-                raise PermissionDenied("You do not have permission to see this group.")
-            access.require(actor, "manage_members", group)
+        _require(actor, "manage_members", group)
         _check_members_editable(group, "remove")
-        users = list(dict.fromkeys(users))
-        validate_removable(group, users)
-        return _membership_delete(group, users, channel=channel, actor=actor)
+        return _membership_delete(group, list(dict.fromkeys(users)), channel=channel, actor=actor)
 
 
 class StalePreview(ValidationError):
@@ -605,10 +607,7 @@ def membership_add_batch(
     refused with ``StalePreview``. Writes one event per member added plus one
     ``membership.batch_added`` with the counts. Returns the ``bulk.Preview`` applied."""
     group = _lock(group)
-    if actor is not None:
-        if not access.can(actor, "view", group):
-            raise PermissionDenied("You do not have permission to see this group.")
-        access.require(actor, "manage_members", group)
+    _require(actor, "manage_members", group)
     _check_members_editable(group, "add")
     result = bulk.preview(group, emails, progress=progress)
     if expected is not None and result.fingerprint != expected:
@@ -689,12 +688,9 @@ def member_group_add(*, parent: Group, child: Group, channel: str = Channel.SYST
     # organization's lock), so two opposite nestings cannot both pass the cycle check.
     _lock(default_group(parent.organization, Group.Kind.ADMINISTRATORS))
     parent = _lock(parent)
-    if actor is not None:
-        if not access.can(actor, "view", parent):
-            raise PermissionDenied("You do not have permission to see this group.")
-        access.require(actor, "manage_members", parent)
-        if not access.can(actor, "view", child):
-            raise PermissionDenied("You do not have permission to see that group.")
+    _require(actor, "manage_members", parent)
+    if actor is not None and not access.can(actor, "view", child):
+        raise PermissionDenied("You do not have permission to see that group.")
     if child.organization_id != parent.organization_id:
         raise ValidationError({"child": f"“{child}” is not in {parent.organization}."})
     _check_members_editable(parent, "add")
@@ -758,10 +754,7 @@ def member_group_remove(
     Returns False if it was not a member group."""
     with administrators_kept(parent.organization):
         parent = _lock(parent)
-        if actor is not None:
-            if not access.can(actor, "view", parent):
-                raise PermissionDenied("You do not have permission to see this group.")
-            access.require(actor, "manage_members", parent)
+        _require(actor, "manage_members", parent)
         deleted, _ = MemberGroup.objects.filter(parent=parent, child=child).delete()
         if not deleted:
             return False
@@ -1010,10 +1003,7 @@ def group_permission_set_remove(
 
 
 def _check_permission_sets_editable(group, permission_set, actor) -> None:
-    if actor is not None:
-        if not access.can(actor, "view", group):
-            raise PermissionDenied("You do not have permission to see this group.")
-        access.require(actor, "manage_permission_sets", group.organization)
+    _require(actor, "manage_permission_sets", group, on_organization=True)
     if permission_set.organization_id not in (None, group.organization_id):
         raise ValidationError({"permission_set": "No such permission set in this organization."})
     if group.is_default:
