@@ -65,6 +65,8 @@ class User(AbstractUser):
         ordering = ["last_name", "first_name", "email"]
         indexes = [
             models.Index(fields=["last_name", "first_name"], name="accounts_user_name_idx"),
+            # Member search walks the people of a first name in last-name order.
+            models.Index(fields=["first_name", "last_name"], name="accounts_user_first_name_idx"),
         ]
 
     def __str__(self):

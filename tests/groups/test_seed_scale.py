@@ -5,6 +5,7 @@ import random
 from io import StringIO
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -20,6 +21,7 @@ from groups.models import (
     ResourceUserObjectPermission,
 )
 
+User = get_user_model()
 postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="seed_scale loads with PostgreSQL's COPY"
 )
@@ -52,6 +54,15 @@ def test_ci_preset_satisfies_the_invariants():
     call_command("check_memberships", stdout=check)
     assert "missing" not in check.getvalue()
     assert check.getvalue().count("all correct") == 3
+
+    # The table of names member search walks holds every name (loaded with triggers off).
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT kind, value FROM accounts_person_name")
+        names = set(cursor.fetchall())
+    people = User.objects.values_list("first_name", "last_name")
+    assert names == {("f", first) for first, _ in people if first} | {
+        ("l", last) for _, last in people if last
+    }
 
     megacorp = Organization.objects.get(slug=scale.LARGE_SLUG)
     users_group = Group.objects.get(organization=megacorp, kind=Group.Kind.USERS)

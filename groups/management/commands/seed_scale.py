@@ -6,6 +6,7 @@ from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
+from accounts import person_names
 from accounts.audit import Channel, audit_record
 from accounts.models import Organization
 from accounts.services import organization_create
@@ -149,6 +150,8 @@ class Command(BaseCommand):
                 large=True,
             )
             loader.finish()
+            # Loaded with triggers off (replica role): the table of names is filled here.
+            person_names.refresh(cursor)
             for name, definition in dropped:
                 started = time.monotonic()
                 cursor.execute(definition)
