@@ -107,7 +107,9 @@ def permission_set_out(permission_set) -> dict:
     }
 
 
-def group_out(group, *, member_count: int) -> dict:
+def group_out(group, *, member_count: int, exact: bool = True) -> dict:
+    """A group as the API shows it. ``memberCountExact`` false: ``memberCount`` is an estimate
+    (a group's details) or says “more than 10,000” (lists, which stop counting there)."""
     return {
         "id": group.public_id,
         "name": group.display_name,
@@ -116,6 +118,7 @@ def group_out(group, *, member_count: int) -> dict:
         "kind": group.kind,
         "protected": group.is_protected,
         "memberCount": member_count,
+        "memberCountExact": exact,
         "organization": organization_ref(group.organization),
         "createdAt": group.created_at,
         "updatedAt": group.updated_at,

@@ -44,8 +44,9 @@ def _group(request, org_slug, group_id, action="view"):
 
 
 def _detail(group) -> dict:
+    count, estimated = queries.member_count_estimate(group)
     return {
-        **group_out(group, member_count=queries.member_count(group)),
+        **group_out(group, member_count=count, exact=not estimated),
         "permissionSets": [
             permission_set_ref(link.permission_set) for link in queries.group_permission_sets(group)
         ],
@@ -91,16 +92,20 @@ def groups_list(
     """The groups the caller may see, default groups first. ``page``/``limit`` pages; for
     very large lists pass the ``nextCursor`` of the previous answer as ``cursor``."""
     organization = organization_of(request, org_slug)
-    groups = queries.groups_for_list(request.user, organization, search).select_related(
-        "organization"
-    )
+    # Counts stop above 10,000: a page costs the same whatever the size of its groups.
+    groups = queries.groups_for_list(
+        request.user, organization, search, exact_counts=False
+    ).select_related("organization")
+    shown = []
 
     def serialize(group):
-        return group_out(group, member_count=group.member_count)
+        shown.append(group)
+        exact = group.member_count <= queries.COUNT_EXACT_UP_TO
+        return group_out(group, member_count=group.member_count, exact=exact)
 
     if not cursor:
         result = paginate(groups, page=page, limit=limit, serialize=serialize)
-        last = groups[page * limit - 1 : page * limit] if result["meta"]["hasNextPage"] else []
+        last = shown[-1:] if result["meta"]["hasNextPage"] else []
     else:
         _, limit = page_params(1, limit)
         kind_order, name, pk = _cursor_position(decode_cursor(cursor))

@@ -42,7 +42,11 @@ class GroupOut(Schema):
     description: str
     kind: str
     protected: bool
-    memberCount: int
+    memberCount: int = Field(
+        description="Exact up to 10,000. Above: in a list, 10,001 (“more than 10,000”); in a "
+        "group's details, PostgreSQL's estimate. memberCountExact says which."
+    )
+    memberCountExact: bool
     organization: OrganizationRef
     createdAt: datetime
     updatedAt: datetime

@@ -6,8 +6,10 @@ import json
 import pytest
 
 from accounts.models import AuditEvent
+from groups import queries
 from groups import services as group_services
 from groups.models import Group
+from tests.conftest import make_member
 from tests.groups.api_helpers import JSON, api_url, error_of, query_count
 
 META_KEYS = {"total", "page", "limit", "totalPages", "hasNextPage", "nextCursor"}
@@ -19,6 +21,7 @@ GROUP_KEYS = {
     "kind",
     "protected",
     "memberCount",
+    "memberCountExact",
     "organization",
     "createdAt",
     "updatedAt",
@@ -607,3 +610,15 @@ def test_groups_delete_of_a_default_group_is_409(admin_api, administrators, user
         error_of(admin_api.delete(group_url(default)), 409, "protected")
         assert Group.objects.filter(pk=default.pk).exists()
     assert not AuditEvent.objects.filter(action="group.deleted").exists()
+
+
+def test_member_counts_above_ten_thousand_say_so(admin_api, organization, group, monkeypatch):
+    """Lists stop counting above the limit (a page costs the same whatever the size of its
+    groups) and say the count is not exact; small groups keep their exact count."""
+    monkeypatch.setattr(queries, "COUNT_EXACT_UP_TO", 1)
+    people = [make_member(organization, email=f"c{n}@acme.example") for n in range(3)]
+    group_services.membership_add(group=group, users=people, actor=None)
+    body = admin_api.get(api_url("groups")).json()
+    counts = {g["name"]: (g["memberCount"], g["memberCountExact"]) for g in body["data"]}
+    assert counts[group.display_name] == (2, False)  # stopped at the limit + 1: “more than 1”
+    assert counts["Acme Administrators"] == (1, True)
