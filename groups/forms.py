@@ -1,14 +1,16 @@
 """Input for the Admin Center's group pages. Forms validate with the services' own rules; the
 views hand ``cleaned_data`` to a service."""
 
+import uuid
 from datetime import timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 
 from . import bulk, services
-from .models import ACCESS_TYPES, DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH
+from .models import ACCESS_TYPES, DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH, Resource
 
 
 class GroupForm(forms.Form):
@@ -93,14 +95,74 @@ class MemberGroupForm(forms.Form):
 ORGANIZATION_TARGET = "organization"
 
 
-def target_choices(organization, resources):
-    return [(ORGANIZATION_TARGET, f"All of {organization} (every resource)")] + [
-        (str(r.public_id), f"{r} ({r.ref})" if r.name else r.ref) for r in resources
-    ]
+# The “On” field offers every resource in a select while there are at most this many; above,
+# a search by name or key (the first ``TARGET_MATCHES`` matches).
+TARGET_SELECT_UP_TO = 50
+TARGET_MATCHES = 20
+
+
+def target_label(resource: Resource) -> str:
+    return f"{resource} ({resource.ref})" if resource.name else resource.ref
+
+
+def target_picker(organization, search: str = "") -> dict:
+    """What the “On” field offers: ``choices`` (the organization, then every resource) while
+    they are few; else ``matches`` for ``search`` (None before a search) and ``more``."""
+    everything = (ORGANIZATION_TARGET, f"All of {organization} (every resource)")
+    resources = Resource.objects.filter(organization=organization).order_by("type", "key")
+    first = list(resources[: TARGET_SELECT_UP_TO + 1])
+    if len(first) <= TARGET_SELECT_UP_TO:
+        choices = [everything] + [(str(r.public_id), target_label(r)) for r in first]
+        return {"choices": choices, "search": None}
+    search = " ".join(search.split())
+    matches, more = None, False
+    if search and "\x00" not in search:
+        found = list(
+            resources.filter(Q(name__icontains=search) | Q(key__icontains=search))[
+                : TARGET_MATCHES + 1
+            ]
+        )
+        matches = [(str(r.public_id), target_label(r)) for r in found[:TARGET_MATCHES]]
+        more = len(found) > TARGET_MATCHES
+    return {
+        "choices": None,
+        "everything": everything,
+        "search": search,
+        "matches": matches,
+        "more": more,
+    }
+
+
+class TargetField(forms.CharField):
+    """The whole organization or one of its resources, by public id (any resource: the page
+    offers only the first ones or the matches of a search)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, max_length=60, **kwargs)
+        self.organization = None
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value == ORGANIZATION_TARGET:
+            return self.organization
+        try:
+            public_id = uuid.UUID(value)
+        except ValueError:
+            public_id = None
+        resource = (
+            Resource.objects.filter(organization=self.organization, public_id=public_id)
+            .select_related("folder", "organization")
+            .first()
+            if public_id
+            else None
+        )
+        if resource is None:
+            raise ValidationError("Choose the organization or one of its resources.")
+        return resource
 
 
 class GrantForm(forms.Form):
-    target = forms.ChoiceField(label="On")
+    target = TargetField(label="On")
     access = forms.MultipleChoiceField(
         label="Access",
         required=False,
@@ -115,11 +177,10 @@ class GrantForm(forms.Form):
         empty_label="—",
     )
 
-    def __init__(self, *args, organization, resources, permission_sets, **kwargs):
+    def __init__(self, *args, organization, permission_sets, **kwargs):
         super().__init__(*args, **kwargs)
-        self.resources = {str(r.public_id): r for r in resources}
         self.organization = organization
-        self.fields["target"].choices = target_choices(organization, resources)
+        self.fields["target"].organization = organization
         self.fields["permission_set"].queryset = permission_sets
 
     def clean(self):
@@ -129,23 +190,20 @@ class GrantForm(forms.Form):
         return data
 
     def target_object(self):
-        value = self.cleaned_data["target"]
-        return self.organization if value == ORGANIZATION_TARGET else self.resources[value]
+        return self.cleaned_data["target"]
 
 
 class CheckAccessForm(forms.Form):
     access = forms.ChoiceField(label="Can they", choices=[(t, t) for t in ACCESS_TYPES])
-    target = forms.ChoiceField(label="on")
+    target = TargetField(label="on")
 
-    def __init__(self, *args, organization, resources, **kwargs):
+    def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
-        self.resources = {str(r.public_id): r for r in resources}
         self.organization = organization
-        self.fields["target"].choices = target_choices(organization, resources)
+        self.fields["target"].organization = organization
 
     def target_object(self):
-        value = self.cleaned_data["target"]
-        return self.organization if value == ORGANIZATION_TARGET else self.resources[value]
+        return self.cleaned_data["target"]
 
 
 class ExpiryForm(forms.Form):

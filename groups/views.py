@@ -26,6 +26,7 @@ from .forms import (
     GroupForm,
     MemberGroupForm,
     PermissionSetChoiceForm,
+    target_picker,
 )
 from .models import Grant, Group, PermissionSet
 
@@ -157,6 +158,9 @@ def _details(request, organization, group, tab, **extra):
         context["can_manage_access"] = checker.can("manage_access", organization)
         if context["can_manage_access"]:
             context["grant_form"] = extra.pop("grant_form", None) or _grant_form(organization)
+            context["target_picker"] = target_picker(
+                organization, request.GET.get("resource_q", "") if request.method == "GET" else ""
+            )
     elif tab == "permissions":
         context["permission_links"] = queries.group_permission_sets(group)
         if rights["manage_permission_sets"]:
@@ -556,7 +560,6 @@ def _grant_form(organization, data=None):
     return GrantForm(
         data,
         organization=organization,
-        resources=list(queries.resources_of(organization)),
         permission_sets=PermissionSet.objects.filter(
             Q(organization=organization) | Q(organization=None)
         ).order_by("name"),
@@ -573,13 +576,21 @@ def _access_tab_response(request, organization, group, **extra):
 
 
 @login_required_htmx
-@vary_on_headers("HX-Request")
+@vary_on_headers("HX-Request", "HX-Target")
 @require_GET
 def group_access(request, org_slug, group_id):
     """The Access tab: what the group's members get, and (for access managers) its grants."""
     organization = access.organization_for_user(request.user, org_slug)
     group = access.group_for_user(request.user, organization, group_id)
-    return _render(request, organization, _details(request, organization, group, "access"))
+    context = _details(request, organization, group, "access")
+    if (
+        wants_partial(request)
+        and request.htmx.target == "target-choices"
+        and "grant_form" in context
+    ):
+        picker = {"field": context["grant_form"]["target"], "picker": context["target_picker"]}
+        return render(request, "groups/_target_picker.html#target-choices", picker)
+    return _render(request, organization, context)
 
 
 @login_required_htmx

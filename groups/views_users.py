@@ -5,16 +5,18 @@ from django.contrib.auth import get_user_model
 from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
 
 from adminsite.htmx import login_required_htmx
 
 from . import access, explain, history, queries
-from .forms import CheckAccessForm
+from .forms import CheckAccessForm, target_picker
 
 User = get_user_model()
 
 
 @login_required_htmx
+@vary_on_headers("HX-Request", "HX-Target")
 @require_GET
 def user_detail(request, org_slug, user_id):
     """Visible to people who see every group (administrators, Read only) and to the person;
@@ -26,12 +28,15 @@ def user_detail(request, org_slug, user_id):
     checker = access.Access(request.user)
     if person != request.user and not checker.sees_every_group(organization):
         raise Http404("No such user.")
-    resources = list(queries.resources_of(organization))
     form = CheckAccessForm(
-        request.GET if "access" in request.GET else None,
-        organization=organization,
-        resources=resources,
+        request.GET if "access" in request.GET else None, organization=organization
     )
+    picker = target_picker(organization, request.GET.get("resource_q", ""))
+    if request.htmx and request.htmx.target == "target-choices":
+        field = form["target"]
+        return render(
+            request, "groups/_target_picker.html#target-choices", {"field": field, "picker": picker}
+        )
     verdict = None
     if form.is_bound and form.is_valid():
         target = form.target_object()
@@ -55,6 +60,7 @@ def user_detail(request, org_slug, user_id):
         "person_organizations": queries.organizations_of(person),
         "access_items": explain.user_access(person, organization),
         "form": form,
+        "target_picker": picker,
         "verdict": verdict,
     }
     return render(request, "groups/user_detail.html", context)

@@ -148,3 +148,26 @@ def test_a_member_group_is_found_by_name_in_a_large_organization(
     assert (
         Group.objects.get(pk=scene["sales"].pk).member_group_links.get().child == scene["editors"]
     )
+
+
+def test_a_resource_is_found_by_name_to_grant_on_in_a_large_organization(
+    page, sign_in, organization, org_admin, scene, screenshot, assert_accessible
+):
+    for n in range(55):
+        grants.resource_create(
+            organization=organization, type="WORKFLOW_DEF", key=f"flow-{n:02}", actor=None
+        )
+    sign_in(org_admin)
+    open_group(page, "Sales EMEA")
+    open_tab(page, "Access")
+    page.get_by_role("searchbox", name="On: find a resource").fill("checkout")
+    choices = page.get_by_role("group", name="Resources matching “checkout”")
+    expect(choices.get_by_role("radio")).to_have_count(2)  # the organization, and the match
+    choices.get_by_role("radio", name="WORKFLOW_DEF:checkout").check()
+    page.get_by_label("Execute", exact=True).check()
+    screenshot("access-resource-search")
+    assert_accessible("the grant form's resource search")
+    page.get_by_role("button", name="Grant").click()
+    expect(page.get_by_text("Members of Sales EMEA now get EXECUTE on")).to_be_visible()
+    htmx_idle(page)
+    expect(panel(page).get_by_role("row").filter(has_text="WORKFLOW_DEF:checkout")).to_be_visible()
