@@ -206,3 +206,27 @@ def test_adding_and_removing_a_member_costs_the_same_whatever_the_nesting(organi
     ) == {group.pk for group in chain}
     services.membership_remove(group=chain[-1], users=[eve], actor=None)
     assert not Membership.objects.filter(user=eve, group_id__in=[g.pk for g in chain]).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's indexes")
+def test_history_lookups_by_group_or_person_have_indexes_and_statistics():
+    """The History tab asks for events naming a group or a person in before/after: each key
+    has a partial expression index and statistics, or the planner scans the whole trail."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'accounts_auditevent' "
+            "AND indexname LIKE 'accounts_audit_%%_id_idx'"
+        )
+        indexes = {row[0].split(" USING btree ")[1] for row in cursor.fetchall()}
+        cursor.execute(
+            "SELECT stxname FROM pg_statistic_ext WHERE stxname LIKE 'accounts_audit_%%'"
+        )
+        statistics = {row[0] for row in cursor.fetchall()}
+    for side in ("before", "after"):
+        for key in ("user_id", "member_group_id", "subject_id", "holder_id"):
+            assert (
+                f"((({side} -> '{key}'::text))) WHERE (({side} -> '{key}'::text) IS NOT NULL)"
+                in indexes
+            )
+            assert f"accounts_audit_{side}_{key}_idx_stats" in statistics
