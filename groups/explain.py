@@ -159,8 +159,7 @@ def who_can_access(target) -> dict[str, list[Grant]]:
 
 def group_access(group: Group) -> list[dict]:
     """What the members of ``group`` get: its grants and those of every group it is nested in."""
-    graph = nesting.Graph(group.organization_id)
-    above = graph.above(group.pk)
+    above = nesting.above_ids([group.pk])
     grants = list(
         Grant.objects.filter(subject_group_id__in=above).select_related(
             "organization", "subject_group", "resource", "permission_set"
@@ -251,13 +250,14 @@ def explain(user, access_type: str, target) -> list[Path]:
         ]
     if not grants and not roles:
         return operator
-    graph = nesting.Graph(organization.pk)
     direct = set(
         Membership.objects.filter(
             user=user, direct=True, group__group__organization=organization
         ).values_list("group_id", flat=True)
     )
-    rows = Group.objects.filter(organization=organization).values_list(
+    # The groups above the person's own, not the organization's whole graph.
+    graph = nesting.Graph.upward(direct)
+    rows = Group.objects.filter(pk__in=direct | graph.nodes()).values_list(
         "pk", "display_name", "public_id", "kind"
     )
     names = {pk: name for pk, name, _, _ in rows}

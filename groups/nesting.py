@@ -21,15 +21,38 @@ from .models import Group, MemberGroup, Membership
 class Graph:
     """The member-group edges of one organization, in memory."""
 
-    def __init__(self, organization_id):
+    def __init__(self, organization_id, *, edges=None):
         self.children = defaultdict(set)
         self.parents = defaultdict(set)
-        edges = MemberGroup.objects.filter(parent__organization_id=organization_id).values_list(
-            "parent_id", "child_id"
-        )
+        if edges is None:
+            edges = MemberGroup.objects.filter(parent__organization_id=organization_id).values_list(
+                "parent_id", "child_id"
+            )
         for parent, child in edges:
             self.children[parent].add(child)
             self.parents[child].add(parent)
+
+    @classmethod
+    def upward(cls, group_ids) -> "Graph":
+        """Only the edges above these groups (any depth), in one recursive query: enough for
+        ``above`` and for walking up from them, at the cost of the ancestors alone."""
+        group_ids = list(group_ids)
+        if not group_ids:
+            return cls(None, edges=[])
+        edges = MemberGroup._meta.db_table
+        marks = ", ".join(["%s"] * len(group_ids))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH RECURSIVE up(parent_id, child_id) AS ("
+                f"SELECT parent_id, child_id FROM {edges} WHERE child_id IN ({marks}) "
+                f"UNION SELECT e.parent_id, e.child_id FROM {edges} e "
+                "JOIN up ON e.child_id = up.parent_id) SELECT parent_id, child_id FROM up",
+                group_ids,
+            )
+            return cls(None, edges=cursor.fetchall())
+
+    def nodes(self) -> set:
+        return set(self.children) | set(self.parents)
 
     def _walk(self, start, links) -> set:
         seen, queue = {start}, deque([start])
