@@ -47,8 +47,10 @@ def user_detail(request, org_slug, user_id):
             "allowed": explain.can(person, access_type, target),
             "paths": explain.explain(person, access_type, target),
         }
-    visible = set(access.groups_visible_to(request.user, organization).values_list("pk", flat=True))
-    memberships = [m for m in queries.user_groups(person, organization) if m.group_id in visible]
+    memberships = queries.user_groups(person, organization)
+    if not checker.sees_every_group(organization):
+        visible = access.groups_visible_to(request.user, organization).values("pk")
+        memberships = memberships.filter(group_id__in=visible)
     context = {
         "history_page": _history(request, person, organization, checker),
         "can_read_audit_log": checker.can("view_audit_log", organization),
