@@ -128,6 +128,7 @@ class Membership(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="memberships_added",
+        db_index=False,  # a partial index below: inherited rows have nobody who added them
     )
     expires_at = models.DateTimeField(null=True, blank=True)
     direct = models.BooleanField(default=True)
@@ -142,6 +143,11 @@ class Membership(models.Model):
                 fields=["expires_at"],
                 condition=models.Q(expires_at__isnull=False),
                 name="groups_membership_expiry_idx",
+            ),
+            models.Index(
+                fields=["added_by"],
+                condition=models.Q(added_by__isnull=False),
+                name="groups_membership_added_by_idx",
             ),
         ]
 

@@ -179,6 +179,10 @@ def refresh_users(user_ids, *, gained_only=False) -> None:
     )
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and len(user_ids) > 100:
+            # The closure's size is guessed far too big: compiling the plans (JIT) would cost
+            # more than running them.
+            cursor.execute("SET LOCAL jit = off")
         if not gained_only:
             cursor.execute(
                 closure + f"DELETE FROM {members} WHERE user_id IN ({marks}) AND NOT direct "
@@ -186,11 +190,12 @@ def refresh_users(user_ids, *, gained_only=False) -> None:
                 f"AND up.group_id = {members}.group_id)",
                 user_ids + user_ids,
             )
+        # Rows already there (direct ones, or inherited through another group) are skipped by
+        # the unique (group, user) index itself: no anti-join over the whole table.
         cursor.execute(
             closure + f"INSERT INTO {members} (user_id, group_id, added_at, direct) "
-            "SELECT DISTINCT up.user_id, up.group_id, %s, %s FROM up "
-            f"WHERE NOT EXISTS (SELECT 1 FROM {members} m "
-            "WHERE m.user_id = up.user_id AND m.group_id = up.group_id)",
+            "SELECT DISTINCT up.user_id, up.group_id, %s, %s FROM up WHERE true "
+            "ON CONFLICT (group_id, user_id) DO NOTHING",
             [*user_ids, now, False],
         )
 
