@@ -191,7 +191,8 @@ _BY_LAST_NAME = _PEOPLE_OF_NAMES.format(
 _BY_FIRST_NAME = _PEOPLE_OF_NAMES.format(
     column="first_name", order="u.last_name, u.email", outer="u.last_name, u.first_name, u.email"
 )
-# Last names are walked this many at a time, in order, until twenty people are found.
+# Last names are walked in order, this many in the first round (then twice as many each
+# round), until twenty people are found.
 NAMES_PER_QUERY = 8
 # Organizations with at least this many people search through the table of names (PostgreSQL).
 NAMES_PLAN_FROM = 20_000
@@ -213,13 +214,13 @@ def _ids_through_names(users_group: int, term: str) -> list[int]:
         first = [value for kind, value in names if kind == person_names.FIRST]
         found = []
         # Last names in order: once twenty people are found, later names come after them.
-        for start in range(0, len(last), NAMES_PER_QUERY):
-            cursor.execute(
-                _BY_LAST_NAME, [last[start : start + NAMES_PER_QUERY], users_group, SEARCH_LIMIT]
-            )
+        # The rounds grow (8, 16, 32… names) so that names nobody here bears (other
+        # organizations', former ones) cost a few queries, not one per handful of names.
+        start, size = 0, NAMES_PER_QUERY
+        while start < len(last) and len(found) < SEARCH_LIMIT:
+            cursor.execute(_BY_LAST_NAME, [last[start : start + size], users_group, SEARCH_LIMIT])
             found += [row[0] for row in cursor.fetchall()]
-            if len(found) >= SEARCH_LIMIT:
-                break
+            start, size = start + size, size * 2
         # First names: the first twenty in last-name order among the people of each of them.
         if first:
             cursor.execute(

@@ -133,3 +133,23 @@ def test_a_renamed_person_is_found_by_the_new_name_only(monkeypatch, organizatio
     assert [u.pk for u in queries.users_search(organization, group, "quol")] == [person.pk]
     old = {u.pk for u in queries.users_search(organization, group, FIRST[1][:3])}
     assert person.pk not in old
+
+
+def test_names_nobody_here_bears_cost_a_few_rounds_not_one_per_name(
+    monkeypatch, organization, group, crowd, django_assert_max_num_queries
+):
+    """Five hundred last names containing “son” sort before the first one borne in Acme
+    (other organizations' names, former names): the rounds double, so a handful of queries."""
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {person_names.TABLE} (kind, value) VALUES ('l', %s)",
+            [(f"Aason{n:03}",) for n in range(500)],
+        )
+    plain, through = plain_and_through_names(monkeypatch, organization, group, "son")
+    assert through == plain and plain
+    monkeypatch.setattr(queries, "NAMES_PER_QUERY", 8)
+    # As above, with rounds of 8, 16, 32, 64, 128, 256 names, then the one with Acme's people.
+    with django_assert_max_num_queries(17):
+        assert [u.pk for u in queries.users_search(organization, group, "son")] == [
+            pk for pk, _ in plain
+        ]
