@@ -1,9 +1,13 @@
 """The Resources pages: who can access each resource, with links to why."""
 
+import re
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from groups import grants
+from groups import grants, views_resources
 
 
 @pytest.fixture
@@ -83,3 +87,69 @@ def test_resource_detail_of_another_organization_is_a_404(
     client.force_login(org_admin)
     response = client.get(reverse("groups:resource_detail", args=["acme", foreign.public_id]))
     assert response.status_code == 404
+
+
+def many(organization, count, folder=None):
+    return [
+        grants.resource_create(
+            organization=organization,
+            type="WORKFLOW_DEF",
+            key=f"flow-{n:03}",
+            name="Payroll" if n == 7 else "",
+            folder=folder,
+            actor=None,
+        )
+        for n in range(count)
+    ]
+
+
+def keys_on(body: str) -> list[str]:
+    return re.findall(r'<span class="email">([^<]+)</span>', body)
+
+
+@pytest.mark.django_db
+def test_resources_list_pages_and_searches(client, org_admin, organization):
+    flows = many(organization, 60)
+    client.force_login(org_admin)
+    first = client.get(list_url(organization)).content.decode()
+    assert keys_on(first) == [f"WORKFLOW_DEF:flow-{n:03}" for n in range(25)]
+    assert "Page 1 of 3 · 60 resources" in first
+    last = client.get(list_url(organization), {"page": 3}).content.decode()
+    assert keys_on(last) == [f"WORKFLOW_DEF:flow-{n:03}" for n in range(50, 60)]
+    assert keys_on(client.get(list_url(organization), {"page": "x"}).content.decode())[0] == (
+        "WORKFLOW_DEF:flow-000"
+    )
+    found = client.get(list_url(organization), {"q": " payroll "}).content.decode()
+    assert keys_on(found) == [flows[7].ref]
+    by_key = client.get(list_url(organization), {"q": "flow-05"}).content.decode()
+    assert len(keys_on(by_key)) == 10
+    for odd in ("%", "_", "\\", "x\x00"):
+        response = client.get(list_url(organization), {"q": odd})
+        assert response.status_code == 200 and keys_on(response.content.decode()) == []
+
+
+@pytest.mark.django_db
+def test_a_deep_resources_page_costs_the_queries_of_the_first(
+    client, org_admin, organization, django_assert_num_queries
+):
+    many(organization, 80)
+    client.force_login(org_admin)
+    client.get(list_url(organization))
+    counts = []
+    for page in (1, 3):
+        with CaptureQueriesContext(connection) as captured:
+            client.get(list_url(organization), {"page": page})
+        counts.append(len(captured))
+    assert counts[0] == counts[1]
+
+
+@pytest.mark.django_db
+def test_a_big_folder_shows_its_first_contents_and_says_how_many(
+    client, org_admin, organization, folder, monkeypatch
+):
+    monkeypatch.setattr(views_resources, "FOLDER_CONTENTS_SHOWN", 5)
+    many(organization, 8, folder=folder)
+    client.force_login(org_admin)
+    body = client.get(detail_url(folder)).content.decode()
+    assert body.count('<span class="small muted">WORKFLOW_DEF:flow-') == 5
+    assert "The first 5 of 8" in body
