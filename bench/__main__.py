@@ -341,6 +341,31 @@ def fmt(value, unit="ms"):
     return f"{value:.1f} {unit}" if value < 10 else f"{value:.0f} {unit}"
 
 
+def throughput_lines(no_theirs: bool) -> list[str]:
+    """Requests per second under gunicorn: the Members tab partial of the big group and the
+    Django admin's changelist of the same group (``bench.throughput``)."""
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from accounts.models import Organization
+    from groups import scale
+    from groups.models import Group
+
+    from . import throughput
+
+    if no_theirs:
+        return ["Throughput: skipped (--no-theirs: it compares with the Django admin)."]
+    User = get_user_model()
+    org = Organization.objects.get(slug=scale.LARGE_SLUG)
+    admins = Group.objects.get(organization=org, kind=Group.Kind.ADMINISTRATORS)
+    admin = User.objects.filter(memberships__group_id=admins.pk).order_by("pk").first()
+    operator = User.objects.get(email="bench-operator@example.com")
+    big = Group.objects.get(organization=org, display_name=scale.BIG_GROUP_NAME)
+    ours = reverse("groups:group_detail", args=[org.slug, big.public_id])
+    theirs = f"/admin/accounts/user/?groups__id__exact={big.pk}"
+    return throughput.report(throughput.run(admin, operator, ours, theirs))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -399,9 +424,14 @@ def main(argv=None):
         )
         rows.append(row)
         print(row, flush=True)
+    extra = []
+    if not args.only or args.only.lower() in "throughput":
+        extra = ["", *throughput_lines(args.no_theirs)]
+        print("\n".join(extra), flush=True)
     os.makedirs(os.path.dirname(args.output), exist_ok=True)
     with open(args.output, "w") as out:
         out.write(f"PostgreSQL: {version}\n\n{header}\n|{'---|' * 11}\n" + "\n".join(rows) + "\n")
+        out.write("\n".join(extra) + "\n")
     print(f"\nWritten to {args.output}.")
 
 
