@@ -104,7 +104,7 @@ def build_lines(only: str):
     from django.urls import reverse
 
     from accounts.models import Organization
-    from groups import explain, scale, services
+    from groups import explain, queries, scale, services
     from groups.models import Group, Membership, Resource
 
     User = get_user_model()
@@ -131,6 +131,11 @@ def build_lines(only: str):
     api = f"/t/{org.slug}/api/v1"
     members_url = reverse("groups:group_detail", args=[org.slug, big.public_id])
     deep_members = max(1, big_members // 25 - 1)
+    # The Next link's position at that page (keyset pages: read once here, untimed).
+    deep_row = queries.group_members(big)[(deep_members - 1) * 25 - 1]
+    deep_position = queries.encode_position(
+        [deep_row.user.last_name, deep_row.user.first_name, deep_row.user.email, deep_row.pk]
+    )
     deep_groups = max(1, groups_total // 25 - 1)
     users_total = Membership.objects.filter(
         group__group__organization=org, group__group__kind=Group.Kind.USERS
@@ -177,7 +182,7 @@ def build_lines(only: str):
     )
     add(
         f"members tab of the big group, deep page ({deep_members:,})",
-        lambda: ok(ours.get(members_url, {"page": deep_members}, **hx)),
+        lambda: ok(ours.get(members_url, {"after": deep_position}, **hx)),
         lambda: ok(
             theirs.get(
                 admin_user_changelist, {"groups__id__exact": big.pk, "p": big_members // 100 - 1}

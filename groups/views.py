@@ -7,7 +7,6 @@ one, and sends writes through the services.
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -139,14 +138,13 @@ def _details(request, organization, group, tab, **extra):
     if tab == "members":
         search = request.GET.get("q", "") if request.method == "GET" else ""
         members = queries.group_members(group, search)
-        # Unfiltered, the count is already known (no second COUNT over a large group).
-        paginator = (
-            Paginator(members, MEMBERS_PER_PAGE)
-            if search
-            else queries.CountedPaginator(members, MEMBERS_PER_PAGE, count=context["member_count"])
-        )
-        context["members_page"] = paginator.get_page(
-            request.GET.get("page") if request.method == "GET" else 1
+        where = request.GET if request.method == "GET" else {}
+        context["members_page"] = queries.KeysetPage(
+            members,
+            queries.MEMBER_ORDER,
+            MEMBERS_PER_PAGE,
+            after=where.get("after", ""),
+            before=where.get("before", ""),
         )
         context["member_search"] = search
         context["via"] = queries.inherited_via(group, context["members_page"].object_list)

@@ -279,6 +279,12 @@ def test_group_detail_htmx_targeting_the_member_table_renders_only_it(
     assert "HX-Target" in {value.strip() for value in response["Vary"].split(",")}
 
 
+def link_position(response, name):
+    """The ``after``/``before`` value of the members' Next or Previous link, or None."""
+    found = re.search(rf'href="\?(?:q=[^&]*&amp;)?{name}=([^"]+)"', response.content.decode())
+    return found[1] if found else None
+
+
 def test_group_detail_second_page_of_members(client, organization, group, org_admin):
     people = [
         make_member(organization, first_name="Person", last_name=f"P{n:02d}") for n in range(26)
@@ -287,17 +293,68 @@ def test_group_detail_second_page_of_members(client, organization, group, org_ad
     client.force_login(org_admin)
 
     first = client.get(url("group_detail", group))
-    second = client.get(url("group_detail", group), {"page": 2})
+    after = link_position(first, "after")
+    second = client.get(url("group_detail", group), {"after": after})
     second_htmx = client.get(
-        url("group_detail", group), {"page": 2}, headers={**HTMX, "HX-Target": "member-table"}
+        url("group_detail", group), {"after": after}, headers={**HTMX, "HX-Target": "member-table"}
     )
 
     assert len(member_names(first)) == 25
-    assert "Page 1 of 2" in first.content.decode()
+    assert link_position(first, "before") is None
     assert member_names(second) == ["Person P25"]
-    assert "Page 2 of 2" in second.content.decode()
+    assert link_position(second, "after") is None
     assert member_names(second_htmx) == ["Person P25"]
     assert is_partial(second_htmx, "member-table")
+    back = client.get(url("group_detail", group), {"before": link_position(second, "before")})
+    assert member_names(back) == member_names(first)
+
+
+def test_members_pages_walk_every_member_once_in_order_ties_included(
+    client, organization, group, org_admin
+):
+    """Sixty members, many with the same name (ordered then by email and membership): forward
+    then back, every member exactly once, in order; a page costs the queries of the first."""
+    people = [
+        make_member(
+            organization,
+            email=f"m{n:02d}@acme.example",
+            first_name="Sam" if n % 3 else "Ana",
+            last_name="Lee" if n % 2 else "Kim",
+        )
+        for n in range(60)
+    ]
+    group_services.membership_add(group=group, users=people, actor=org_admin)
+    client.force_login(org_admin)
+    pages, response = [], client.get(url("group_detail", group))
+    counts = []
+    while True:
+        pages.append(member_names(response))
+        after = link_position(response, "after")
+        if after is None:
+            break
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url("group_detail", group), {"after": after})
+        counts.append(len(captured))
+    names = [name for page in pages for name in page]
+    expected = sorted(people, key=lambda p: (p.last_name, p.first_name, p.email))
+    assert names == [p.display_name for p in expected]
+    assert [len(page) for page in pages] == [25, 25, 10]
+    assert len(set(counts)) == 1
+    backwards = []
+    while (before := link_position(response, "before")) is not None:
+        response = client.get(url("group_detail", group), {"before": before})
+        backwards.append(member_names(response))
+    assert backwards == pages[:-1][::-1]
+
+
+@pytest.mark.parametrize("position", ["", "x", "e30", "WzEsMiwzLDRd", "%00", "W10"])
+def test_a_members_position_that_is_not_ours_starts_from_the_top(
+    client, group, org_admin, position
+):
+    client.force_login(org_admin)
+    for name in ("after", "before"):
+        response = client.get(url("group_detail", group), {name: position})
+        assert response.status_code == 200
 
 
 def test_group_detail_runs_as_many_queries_for_20_members_as_for_1(
