@@ -87,16 +87,23 @@ class Server:
             "warning",
         ]
         self.process = subprocess.Popen(command, env=dict(os.environ))
+        try:
+            self._wait_until_ready()
+        except BaseException:  # Ctrl-C while it starts included: never leave it running
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def _wait_until_ready(self):
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return self
+                    return
             except OSError:
                 if self.process.poll() is not None:
                     raise RuntimeError("gunicorn stopped at start") from None
                 time.sleep(0.2)
-        self.__exit__(None, None, None)
         raise RuntimeError("gunicorn did not start within 30 s")
 
     def __exit__(self, *exc):
