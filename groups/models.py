@@ -361,6 +361,8 @@ class Grant(models.Model):
         ]
         indexes = [
             models.Index(fields=["organization", "resource"], name="groups_grant_target_idx"),
+            # The API lists grants oldest first: a page reads its rows from here.
+            models.Index(fields=["organization", "created_at", "id"], name="groups_grant_list_idx"),
         ]
 
     def __str__(self):

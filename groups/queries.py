@@ -112,6 +112,17 @@ def member_count(group) -> int:
     return Membership.objects.filter(group_id=group.pk).count()
 
 
+def count_or_estimate(queryset) -> tuple[int, bool]:
+    """``(count, estimated)`` of any queryset: exact up to ``COUNT_EXACT_UP_TO`` (a count that
+    stops there), above that PostgreSQL's planner estimate of its rows (no scan)."""
+    queryset = queryset.order_by()  # a count needs no order (else: a sort of every row)
+    exact = queryset[: COUNT_EXACT_UP_TO + 1].count()
+    if exact <= COUNT_EXACT_UP_TO or connection.vendor != "postgresql":
+        return (exact if exact <= COUNT_EXACT_UP_TO else queryset.count()), False
+    plan = json.loads(queryset.explain(format="json"))
+    return max(exact, int(plan[0]["Plan"]["Plan Rows"])), True
+
+
 def member_count_estimate(group) -> tuple[int, bool]:
     """``(count, estimated)``: exact up to ``COUNT_EXACT_UP_TO`` members (a count that stops
     there), above that PostgreSQL's planner estimate (one more query, no table scan)."""

@@ -9,7 +9,7 @@ from django.http import Http404
 from ninja import Path, Query
 from ninja.errors import HttpError
 
-from groups import access
+from groups import access, queries
 
 # The organization's slug is part of every URL (/t/<org_slug>/api/v1/…).
 OrgSlug = Annotated[str, Path(description="The organization's slug")]
@@ -39,21 +39,28 @@ def page_params(page, limit) -> tuple[int, int]:
 
 
 def paginate(queryset, *, page: int, limit: int, serialize, total=None) -> dict:
-    """``{"data": [...], "meta": {total, page, limit, totalPages, hasNextPage}}``."""
+    """``{"data": [...], "meta": {total, totalExact, page, limit, totalPages, hasNextPage}}``.
+    Totals are exact up to 10,000; above, PostgreSQL's estimate (``totalExact`` false): a count
+    of a million rows would cost more than the page."""
     page, limit = page_params(page, limit)
-    total = queryset.count() if total is None else total
+    exact = True
+    if total is None:
+        total, estimated = queries.count_or_estimate(queryset)
+        exact = not estimated
     start = (page - 1) * limit
     # Past the end there is nothing to fetch (and a huge OFFSET would overflow the database).
-    items = list(queryset[start : start + limit]) if start < total else []
+    fetched = list(queryset[start : start + limit + 1]) if start < total or not exact else []
+    items = fetched[:limit]
     pages = max(1, math.ceil(total / limit))
     return {
         "data": [serialize(item) for item in items],
         "meta": {
             "total": total,
+            "totalExact": exact,
             "page": page,
             "limit": limit,
             "totalPages": pages,
-            "hasNextPage": start + len(items) < total,
+            "hasNextPage": len(fetched) > limit,
         },
     }
 

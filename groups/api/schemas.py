@@ -138,7 +138,8 @@ class UserPermissionsOut(Schema):
 
 
 class Meta(Schema):
-    total: int
+    total: int = Field(description="Exact up to 10,000; above, an estimate (see totalExact).")
+    totalExact: bool = True
     page: int
     limit: int
     totalPages: int

@@ -4,6 +4,7 @@ import base64
 import json
 
 import pytest
+from django.db import connection
 
 from accounts.models import AuditEvent
 from groups import queries
@@ -60,6 +61,7 @@ def test_groups_list_answers_data_and_meta(admin_api, organization, group, admin
     assert set(body) == {"data", "meta"}
     assert body["meta"] == {
         "total": 3,
+        "totalExact": True,
         "page": 1,
         "limit": 20,
         "totalPages": 1,
@@ -91,6 +93,7 @@ def test_groups_list_pages_by_limit(admin_api, organization, org_admin):
     assert isinstance(cursor, str) and cursor
     assert body["meta"] == {
         "total": 7,
+        "totalExact": True,
         "page": 2,
         "limit": 2,
         "totalPages": 4,
@@ -622,3 +625,22 @@ def test_member_counts_above_ten_thousand_say_so(admin_api, organization, group,
     counts = {g["name"]: (g["memberCount"], g["memberCountExact"]) for g in body["data"]}
     assert counts[group.display_name] == (2, False)  # stopped at the limit + 1: “more than 1”
     assert counts["Acme Administrators"] == (1, True)
+
+
+def test_list_totals_above_ten_thousand_are_estimates_and_say_so(
+    admin_api, organization, monkeypatch
+):
+    """Counting stops above the limit: on PostgreSQL the planner's estimate, marked as one;
+    paging still knows whether there is a next page from the rows themselves."""
+    monkeypatch.setattr(queries, "COUNT_EXACT_UP_TO", 2)
+    for n in range(4):
+        group_services.group_create(organization=organization, display_name=f"T{n}", actor=None)
+    body = admin_api.get(api_url("groups"), {"limit": 5}).json()
+    meta = body["meta"]
+    assert len(body["data"]) == 5 and meta["hasNextPage"] is True
+    if connection.vendor == "postgresql":
+        assert meta["totalExact"] is False and meta["total"] >= 3
+    else:
+        assert (meta["totalExact"], meta["total"]) == (True, 6)
+    last = admin_api.get(api_url("groups"), {"limit": 5, "page": 2}).json()
+    assert len(last["data"]) == 1 and last["meta"]["hasNextPage"] is False

@@ -68,6 +68,7 @@ def test_members_list_answers_members_with_who_added_them(admin_api, group, peop
     body = response.json()
     assert body["meta"] == {
         "total": 2,
+        "totalExact": True,
         "page": 1,
         "limit": 20,
         "totalPages": 1,

@@ -42,6 +42,7 @@ def test_users_list_answers_the_organizations_users(
     assert [u["name"] for u in body["data"]] == ["Bo Chen", "Cy Diaz", "Ann Lee"]
     assert body["meta"] == {
         "total": 3,
+        "totalExact": True,
         "page": 1,
         "limit": 20,
         "totalPages": 1,
