@@ -399,7 +399,7 @@ def resources_for_list(organization, search: str = ""):
         "WHERE g.resource_id = groups_resource.id LIMIT %s) counted",
         [COUNT_EXACT_UP_TO + 1],
     )
-    return resources.annotate(grant_count=counted).order_by("type", "key", "pk")
+    return resources.annotate(grant_count=counted).order_by("type", "key")
 
 
 # --- keyset pages (deep pages cost what the first one does) --------------------------------

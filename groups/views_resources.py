@@ -4,7 +4,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from adminsite.htmx import login_required_htmx
+from adminsite.htmx import login_required_htmx, wants_partial
 
 from . import access, explain, queries
 from .forms import ORGANIZATION_TARGET
@@ -41,6 +41,8 @@ def resource_list(request, org_slug):
         "resource_search": search,
         "count_exact_up_to": queries.COUNT_EXACT_UP_TO,
     }
+    if wants_partial(request):
+        return render(request, "groups/resources.html#resource-list", context)
     return render(request, "groups/resources.html", context)
 
 

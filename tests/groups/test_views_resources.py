@@ -153,3 +153,38 @@ def test_a_big_folder_shows_its_first_contents_and_says_how_many(
     body = client.get(detail_url(folder)).content.decode()
     assert body.count('<span class="small muted">WORKFLOW_DEF:flow-') == 5
     assert "The first 5 of 8" in body
+
+
+@pytest.mark.django_db
+def test_the_resources_search_answers_htmx_with_the_list_only(client, org_admin, organization):
+    flows = many(organization, 30)
+    client.force_login(org_admin)
+    response = client.get(
+        list_url(organization),
+        {"q": "payroll"},
+        headers={"HX-Request": "true", "HX-Target": "resource-list"},
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.lstrip().startswith('<div id="resource-list">')
+    assert "<html" not in body and 'id="resource-search"' not in body
+    assert keys_on(body) == [flows[7].ref]
+    whole = client.get(list_url(organization), {"q": "payroll"}).content.decode()
+    assert "<html" in whole and 'id="resource-list"' in whole
+
+
+@pytest.mark.django_db
+def test_the_resources_page_costs_the_same_queries_for_more_resources(
+    client, org_admin, organization
+):
+    client.force_login(org_admin)
+    counts = []
+    for start, stop in ((0, 30), (30, 90)):
+        for n in range(start, stop):
+            grants.resource_create(
+                organization=organization, type="WORKFLOW_DEF", key=f"r-{n:03}", actor=None
+            )
+        with CaptureQueriesContext(connection) as captured:
+            client.get(list_url(organization), {"page": 2})
+        counts.append(len(captured))
+    assert counts[0] == counts[1]
