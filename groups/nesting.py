@@ -158,22 +158,27 @@ def below_ids(group_ids) -> set:
     return _reach(group_ids, "parent_id", "child_id")
 
 
-def refresh_users(user_ids, *, gained_only=False) -> None:
-    """Make these users' inherited rows equal to the closure of their direct memberships,
-    when only their direct memberships changed (nobody else's closure did). With
-    ``gained_only`` (they only gained direct memberships) no inherited row can have become
-    stale, and the delete is skipped. Two statements
-    whatever the size of the organization or of the groups, done in the database: the closure
-    up from the users' direct groups (a recursive query reading only the edges on the way),
-    the inherited rows it lacks inserted and those it no longer holds deleted."""
+def refresh_users(organization_id, user_ids, *, gained_only=False) -> None:
+    """Make these users' inherited rows in one organization equal to the closure of their
+    direct memberships there, when only their direct memberships changed (nobody else's
+    closure did). With ``gained_only`` (they only gained direct memberships) no inherited row
+    can have become stale, and the delete is skipped. Two statements whatever the size of the
+    organization or of the groups, done in the database: the closure up from the users' direct
+    groups (a recursive query reading only the edges on the way), the inherited rows it lacks
+    inserted and those it no longer holds deleted."""
     user_ids = sorted(set(user_ids))
     if not user_ids:
         return
     members, edges = Membership._meta.db_table, MemberGroup._meta.db_table
+    groups, key = Group._meta.db_table, Group._meta.pk.column
     marks = ", ".join(["%s"] * len(user_ids))
+    # Only this organization's rows: another organization's nesting changes are not
+    # serialized with this one (nesting is locked per organization).
+    of_organization = f"group_id IN (SELECT {key} FROM {groups} WHERE organization_id = %s)"
     closure = (
         f"WITH RECURSIVE up(user_id, group_id) AS ("
-        f"SELECT user_id, group_id FROM {members} WHERE direct AND user_id IN ({marks}) "
+        f"SELECT user_id, group_id FROM {members} "
+        f"WHERE direct AND user_id IN ({marks}) AND {of_organization} "
         f"UNION SELECT up.user_id, e.parent_id FROM {edges} e "
         "JOIN up ON e.child_id = up.group_id) "
     )
@@ -186,9 +191,10 @@ def refresh_users(user_ids, *, gained_only=False) -> None:
         if not gained_only:
             cursor.execute(
                 closure + f"DELETE FROM {members} WHERE user_id IN ({marks}) AND NOT direct "
+                f"AND {of_organization} "
                 f"AND NOT EXISTS (SELECT 1 FROM up WHERE up.user_id = {members}.user_id "
                 f"AND up.group_id = {members}.group_id)",
-                user_ids + user_ids,
+                [*user_ids, organization_id, *user_ids, organization_id],
             )
         # Rows already there (direct ones, or inherited through another group) are skipped by
         # the unique (group, user) index itself: no anti-join over the whole table.
@@ -196,7 +202,7 @@ def refresh_users(user_ids, *, gained_only=False) -> None:
             closure + f"INSERT INTO {members} (user_id, group_id, added_at, direct) "
             "SELECT DISTINCT up.user_id, up.group_id, %s, %s FROM up WHERE true "
             "ON CONFLICT (group_id, user_id) DO NOTHING",
-            [*user_ids, now, False],
+            [*user_ids, organization_id, now, False],
         )
 
 

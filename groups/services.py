@@ -490,7 +490,7 @@ def _membership_insert(group, users, *, expires_at=None, channel, actor) -> list
         ]
     )
     if added:
-        nesting.refresh_users([user.pk for user in added], gained_only=True)
+        nesting.refresh_users(group.organization_id, [user.pk for user in added], gained_only=True)
     audit_record_many(
         [
             _membership_event(
@@ -514,7 +514,7 @@ def _membership_delete(group, users, *, channel, actor, action="membership.remov
     removed = [user for user in users if user.pk in present]
     if removed:
         Membership.objects.filter(group=group, user__in=removed).delete()
-        nesting.refresh_users([user.pk for user in removed])
+        nesting.refresh_users(group.organization_id, [user.pk for user in removed])
     audit_record_many(
         [_membership_event(action, group, user, channel=channel, actor=actor) for user in removed]
     )
