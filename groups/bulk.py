@@ -247,14 +247,6 @@ EXPORT_HEADER = [
     "added by",
     "expires at",
 ]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value) -> str:
-    """A cell a spreadsheet will not run as a formula (OWASP's CSV injection advice): text
-    starting with = + - @ (or a tab or carriage return) gets a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def _when(value) -> str:
@@ -285,14 +277,11 @@ def export_rows(group: Group, *, chunk_size: int = 2000):
         user = membership.user
         source = group.display_name if membership.direct else "; ".join(via.get(user.pk, []))
         yield [
-            csv_safe(value)
-            for value in (
-                user.display_name,
-                user.email,
-                "direct" if membership.direct else "inherited",
-                source,
-                _when(membership.added_at),
-                membership.added_by.email if membership.added_by else "",
-                _when(membership.expires_at),
-            )
+            user.display_name,
+            user.email,
+            "direct" if membership.direct else "inherited",
+            source,
+            _when(membership.added_at),
+            membership.added_by.email if membership.added_by else "",
+            _when(membership.expires_at),
         ]

@@ -2,7 +2,6 @@
 exported as CSV. Readable by holders of ``view_audit_log`` on the organization."""
 
 from django.contrib import messages
-from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -10,7 +9,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from adminsite.htmx import login_required_htmx, wants_partial
 
-from . import access, history, queries
+from . import access, history, queries, spreadsheet
 from .audit_forms import AuditLogFilterForm
 
 TEMPLATE = "groups/audit_log.html"
@@ -73,8 +72,5 @@ def audit_log_export(request, org_slug):
         return audit_log(request, org_slug)
     events = history.filtered(history.events_of_organization(organization), form.filters())
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
-    response = StreamingHttpResponse(history.csv_lines(events), content_type="text/csv")
-    response["Content-Disposition"] = (
-        f'attachment; filename="audit-log-{organization.slug}-{stamp}.csv"'
-    )
-    return response
+    filename = f"audit-log-{organization.slug}-{stamp}.csv"
+    return spreadsheet.response(history.csv_rows(events), filename)

@@ -2,12 +2,10 @@
 (preview, then confirm), remove several members at once (confirmed by name), and export a
 group's members as CSV."""
 
-import csv
 import uuid
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -17,7 +15,7 @@ from django_htmx.http import push_url
 from accounts.audit import Channel
 from adminsite.htmx import login_required_htmx, wants_partial
 
-from . import access, bulk, queries, services
+from . import access, bulk, queries, services, spreadsheet
 from .forms import MembersImportConfirmForm, MembersImportForm
 from .models import Group
 from .views import _changed, _details, _messages_text, _render, _tab_url
@@ -164,13 +162,6 @@ def members_remove(request, org_slug, group_id):
     return _members_tab(request, organization, group, changed=True)
 
 
-class _Echo:
-    """A file-like object whose ``write`` hands back what it is given (for csv.writer)."""
-
-    def write(self, value):
-        return value
-
-
 @login_required_htmx
 @require_GET
 def members_export(request, org_slug, group_id):
@@ -178,9 +169,4 @@ def members_export(request, org_slug, group_id):
     may see the group may see its members."""
     organization = access.organization_for_user(request.user, org_slug)
     group = access.group_for_user(request.user, organization, group_id)
-    writer = csv.writer(_Echo())
-    rows = (writer.writerow(row) for row in bulk.export_rows(group))
-    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{group.slug}-members.csv"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return spreadsheet.response(bulk.export_rows(group), f"{group.slug}-members.csv")

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts import services as account_services
 from accounts.audit import Channel
-from groups import bulk, services
+from groups import bulk, services, spreadsheet
 from groups.models import Group, Membership
 from tests.conftest import make_member
 from tests.helpers import audit_mark, changes_nothing, events_since, members
@@ -234,5 +234,5 @@ def test_membership_add_batch_refuses_the_users_group(organization, org_admin, c
         (None, ""),
     ],
 )
-def test_csv_safe_defuses_formulas(value, safe):
-    assert bulk.csv_safe(value) == safe
+def test_safe_cell_defuses_formulas(value, safe):
+    assert spreadsheet.safe_cell(value) == safe

@@ -15,7 +15,7 @@ from accounts import services as account_services
 from accounts.audit import Channel
 from accounts.models import AuditEvent
 from groups import grants as grant_services
-from groups import history
+from groups import history, spreadsheet
 from groups import services as group_services
 from tests.conftest import make_member
 
@@ -394,7 +394,7 @@ def test_audit_log_export_streams_the_filtered_set_as_csv(
     response = client.get(export_url(organization), {"channel": "api"})
     assert response.status_code == 200
     assert response.streaming
-    assert response["Content-Type"] == "text/csv"
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="audit-log-acme-')
     rows = export_rows(response)
     assert len(rows) == 1
@@ -433,11 +433,11 @@ def test_audit_log_export_defuses_formula_cells(client, organization, org_admin)
 
 
 def test_safe_cell_prefixes_only_formula_starts():
-    assert history.safe_cell("=1+1") == "'=1+1"
-    assert history.safe_cell("-2") == "'-2"
-    assert history.safe_cell("\tx") == "'\tx"
-    assert history.safe_cell("Ann Lee") == "Ann Lee"
-    assert history.safe_cell(None) == ""
+    assert spreadsheet.safe_cell("=1+1") == "'=1+1"
+    assert spreadsheet.safe_cell("-2") == "'-2"
+    assert spreadsheet.safe_cell("\tx") == "'\tx"
+    assert spreadsheet.safe_cell("Ann Lee") == "Ann Lee"
+    assert spreadsheet.safe_cell(None) == ""
 
 
 # --- sentences --------------------------------------------------------------------------------

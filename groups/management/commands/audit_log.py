@@ -3,7 +3,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from groups import history
+from groups import history, spreadsheet
 from groups.management.lookups import find_organization
 
 COLUMNS = ("TIME (UTC)", "ACTOR", "CHANNEL", "WHAT")
@@ -57,7 +57,7 @@ class Command(BaseCommand):
         if limit is not None and limit < 1:
             raise CommandError("--limit must be at least 1.")
         if options["output"] == "csv":
-            for count, line in enumerate(history.csv_lines(events)):
+            for count, line in enumerate(spreadsheet.lines(history.csv_rows(events))):
                 if limit is not None and count > limit:
                     break
                 self.stdout.write(line, ending="")
