@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from adminsite.fields import takes
 from adminsite.htmx import login_required_htmx, wants_partial
 from groups import access
 from groups.models import Group
@@ -39,6 +40,7 @@ def _users(request, organization, can_manage):
 
 @login_required_htmx
 @require_http_methods(["GET", "POST"])
+@takes(ApiKeyForm)
 def api_keys(request, org_slug):
     """Administrators see and manage every key of the organization; others their own."""
     organization = access.organization_for_user(request.user, org_slug)
@@ -79,6 +81,7 @@ def api_keys(request, org_slug):
 
 @login_required_htmx
 @require_POST
+@takes()
 def api_key_revoke_view(request, org_slug, key_id):
     organization = access.organization_for_user(request.user, org_slug)
     can_manage = access.can(request.user, "change", organization)

@@ -15,6 +15,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, push_url, trigger_client_event
 
 from accounts.audit import Channel
+from adminsite.fields import takes
 from adminsite.htmx import login_required_htmx, wants_partial
 
 from . import access, explain, grants, history, queries, services
@@ -207,6 +208,7 @@ def group_list(request, org_slug):
 @login_required_htmx
 @vary_on_headers("HX-Request")
 @require_http_methods(["GET", "POST"])
+@takes(GroupForm)
 def group_create(request, org_slug):
     organization = access.organization_for_user(request.user, org_slug)
     access.require(request.user, "create_group", organization)
@@ -262,6 +264,7 @@ def group_permissions(request, org_slug, group_id):
 @login_required_htmx
 @vary_on_headers("HX-Request")
 @require_http_methods(["GET", "POST"])
+@takes(GroupForm)
 def group_settings(request, org_slug, group_id):
     organization = access.organization_for_user(request.user, org_slug)
     action = "change" if request.method == "POST" else "view"
@@ -310,6 +313,7 @@ def group_history(request, org_slug, group_id):
 
 @login_required_htmx
 @require_POST
+@takes(DeleteGroupForm)
 def group_delete(request, org_slug, group_id):
     organization = access.organization_for_user(request.user, org_slug)
     group = access.group_for_user(request.user, organization, group_id, "delete")
@@ -337,6 +341,7 @@ def group_delete(request, org_slug, group_id):
 @login_required_htmx
 @vary_on_headers("HX-Request", "HX-Target")
 @require_http_methods(["GET", "POST"])
+@takes(ExpiryForm, "users", "q")
 def members_add(request, org_slug, group_id):
     """The Add Members panel: search the organization's people (three characters at least),
     pick several, add them all at once."""
@@ -415,6 +420,7 @@ def members_add(request, org_slug, group_id):
 @login_required_htmx
 @vary_on_headers("HX-Request")
 @require_http_methods(["GET", "POST"])
+@takes()
 def member_remove(request, org_slug, group_id, user_id):
     """GET: a confirmation that names the person (for browsers without JavaScript);
     POST: remove them."""
@@ -452,6 +458,7 @@ def member_remove(request, org_slug, group_id, user_id):
 
 @login_required_htmx
 @require_POST
+@takes(PermissionSetChoiceForm)
 def permission_set_add(request, org_slug, group_id):
     organization = access.organization_for_user(request.user, org_slug)
     group = access.group_for_user(request.user, organization, group_id)
@@ -476,6 +483,7 @@ def permission_set_add(request, org_slug, group_id):
 
 @login_required_htmx
 @require_POST
+@takes()
 def permission_set_remove(request, org_slug, group_id, set_id):
     organization = access.organization_for_user(request.user, org_slug)
     group = access.group_for_user(request.user, organization, group_id)
@@ -513,6 +521,7 @@ def _members_tab_response(request, organization, group, *, changed=False):
 
 @login_required_htmx
 @require_POST
+@takes(MemberGroupForm, "group_q")
 def member_group_add(request, org_slug, group_id):
     """Make another group a member of this one (its members become members here)."""
     organization = access.organization_for_user(request.user, org_slug)
@@ -533,6 +542,7 @@ def member_group_add(request, org_slug, group_id):
 
 @login_required_htmx
 @require_POST
+@takes()
 def member_group_remove(request, org_slug, group_id, child_id):
     organization = access.organization_for_user(request.user, org_slug)
     group = access.group_for_user(request.user, organization, group_id, "manage_members")
@@ -593,6 +603,7 @@ def group_access(request, org_slug, group_id):
 
 @login_required_htmx
 @require_POST
+@takes(GrantForm, "resource_q")
 def grant_add(request, org_slug, group_id):
     organization = access.organization_for_user(request.user, org_slug)
     group = access.group_for_user(request.user, organization, group_id)
@@ -622,6 +633,7 @@ def grant_add(request, org_slug, group_id):
 
 @login_required_htmx
 @require_POST
+@takes()
 def grant_remove(request, org_slug, group_id, grant_id):
     organization = access.organization_for_user(request.user, org_slug)
     group = access.group_for_user(request.user, organization, group_id)

@@ -13,6 +13,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
 from accounts.audit import Channel
+from adminsite.fields import takes
 from adminsite.htmx import login_required_htmx, wants_partial
 
 from . import access, bulk, queries, services, spreadsheet
@@ -63,6 +64,7 @@ def _import_panel(request, organization, group, *, form=None, preview=None, sour
 @login_required_htmx
 @vary_on_headers("HX-Request")
 @require_http_methods(["GET", "POST"])
+@takes(MembersImportForm, MembersImportConfirmForm)
 def members_import(request, org_slug, group_id):
     """Add Members from a pasted list of emails or a CSV file. A first POST shows the preview
     (nothing changes); the confirmation applies it all or nothing, and shows a fresh preview
@@ -130,6 +132,7 @@ def _picked_members(group, values):
 @login_required_htmx
 @vary_on_headers("HX-Request")
 @require_POST
+@takes("users", "step")
 def members_remove(request, org_slug, group_id):
     """Remove several members at once. With ``step=apply`` (sent by the confirmation dialog,
     or by the confirmation page browsers without JavaScript get first) they are removed, all

@@ -17,6 +17,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.audit import Channel
+from adminsite.fields import takes
 from adminsite.htmx import login_required_htmx, wants_partial
 
 from . import access, queries, trash
@@ -79,6 +80,7 @@ def deleted_group_list(request, org_slug):
 @login_required_htmx
 @vary_on_headers("HX-Request")
 @require_http_methods(["GET", "POST"])
+@takes(RestoreForm)
 def deleted_group_restore(request, org_slug, deleted_id):
     """GET: what restoring would bring back and what not; POST: restore."""
     organization = access.organization_for_user(request.user, org_slug)

@@ -14,13 +14,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, JsonResponse
-from ninja import Body, Router, Schema
+from ninja import Body, Router
 
 from accounts.api_keys import api_key_for_credentials
 from accounts.audit import Channel
 from groups import access, explain, grants, queries, resource_types, services
 from groups.api.access import _require_access_reader, _require_asker
 from groups.api.groups import _storable
+from groups.api.schemas import Strict
 from groups.models import ACCESS_TYPES, Group, Resource
 
 from . import out
@@ -33,23 +34,23 @@ User = get_user_model()
 DONE: dict = {}
 
 
-class TokenIn(Schema):
+class TokenIn(Strict):
     keyId: str = ""
     keySecret: str = ""
 
 
-class UpsertGroupIn(Schema):
+class UpsertGroupIn(Strict):
     description: str | None = None
     roles: list[str] = []
     defaultAccess: dict[str, list[str]] | None = None
 
 
-class RefIn(Schema):
+class RefIn(Strict):
     type: str
     id: str
 
 
-class AuthorizationIn(Schema):
+class AuthorizationIn(Strict):
     subject: RefIn
     target: RefIn
     access: list[str]

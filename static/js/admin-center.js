@@ -82,8 +82,11 @@
   });
 
   document.addEventListener("htmx:responseError", function (event) {
-    var status = event.detail.xhr.status;
-    var text = {
+    var xhr = event.detail.xhr;
+    var status = xhr.status;
+    var plain = (xhr.getResponseHeader("Content-Type") || "").indexOf("text/plain") === 0;
+    // A 400 in plain text is the server's own explanation (a form field it does not take).
+    var text = (status === 400 && plain && xhr.responseText) || {
       403: "You do not have permission to do that.",
       404: "That no longer exists, or you cannot see it. Reload the page to see the current state.",
     }[status] || "Something went wrong on our side (" + status + "). Nothing was changed; try again.";

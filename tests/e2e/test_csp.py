@@ -62,5 +62,6 @@ def test_the_django_admin_works_under_the_policy(
 def test_the_api_docs_work_under_the_policy(page, live_server, sign_in, organization, org_admin):
     sign_in(org_admin)
     page.goto(f"{live_server.url}/t/{organization.slug}/api/v1/docs")
-    expect(page.get_by_text("/groups").first).to_be_visible()
+    # Swagger UI reads the whole schema first: slow on a loaded machine, so wait longer.
+    expect(page.get_by_text("/groups").first).to_be_visible(timeout=15_000)
     page.wait_for_load_state("networkidle")

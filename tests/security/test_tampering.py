@@ -1,14 +1,18 @@
 """Unknown and read-only fields (organization, kind, protected, is_superuser, public_id,
-created_by, …) are refused by the API with an error naming them, and never applied by a form."""
+created_by, …) are refused with an error naming them, and change nothing: by the API's bodies
+and by every Admin Center form post."""
 
 import json
 
 import pytest
 from django.test import Client
+from django.urls import resolve
 
 from groups.models import Group
 
 from .checksum import checksum
+from .policy import POLICY
+from .urlwalk import concrete_url, url_patterns
 
 API = "/t/acme/api/v1/"
 TAMPERING = {
@@ -82,51 +86,104 @@ def test_nested_api_objects_refuse_unknown_fields_too(world):
     assert checksum() == before
 
 
-def test_forms_never_apply_read_only_fields(world):
-    """Django forms take only their own fields: the extra ones are not applied, anywhere."""
+FORM_TAMPERING = {
+    "organization": "globex",
+    "kind": "administrators",
+    "protected": "on",
+    "is_superuser": "on",
+    "is_staff": "on",
+    "public_id": "00000000-0000-0000-0000-000000000002",
+    "created_by": "1",
+    "slug": "acme-administrators",
+}
+
+
+def _admin_center_posts():
+    """Every Admin Center pattern that takes a POST (the policy table says which)."""
+    for pattern in url_patterns():
+        if pattern.namespace in ("groups", "accounts") and "POST" in POLICY.get(pattern.key, {}):
+            yield pattern
+
+
+def test_every_admin_center_post_view_declares_the_fields_it_takes(world):
+    """A new POST view must say what it takes (``adminsite.fields.takes``), or this fails."""
+    checked = 0
+    for pattern in _admin_center_posts():
+        view = resolve(concrete_url(pattern.route, world)).func
+        assert getattr(view, "takes_fields", None), f"{pattern.key}: decorate it with @takes(…)"
+        checked += 1
+    assert checked >= 15
+
+
+def test_form_posts_refuse_read_only_and_unknown_fields_naming_them(world):
+    """Every Admin Center form post with fields it does not take answers 400 naming each of
+    them (a page; for htmx, the text the page shows as an error) and changes nothing."""
     ann = world.client("admin")
-    globex = world.globex
-    tampering = {
-        "organization": str(globex.organization.pk),
-        "kind": "administrators",
-        "protected": "on",
-        "is_superuser": "on",
-        "is_staff": "on",
-        "public_id": "00000000-0000-0000-0000-000000000002",
-        "created_by": str(globex.admin.pk),
-        "slug": "acme-administrators",
-    }
+    before = checksum()
+    for pattern in _admin_center_posts():
+        url = concrete_url(pattern.route, world)
+        for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
+            response = ann.post(url, FORM_TAMPERING, **headers)
+            assert response.status_code == 400, (pattern.key, headers, response.status_code)
+            body = response.content.decode()
+            assert all(f"“{field}”" in body for field in FORM_TAMPERING), (pattern.key, body)
+    assert checksum() == before
     response = ann.post(
         "/t/acme/portal/access-management/groups/new/",
-        {"display_name": "Tampered", "description": "", **tampering},
+        {"display_name": "Tampered", "organization": "globex"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.content.decode() == (
+        "This form does not take the field “organization”. Nothing was changed."
+    )
+    assert not Group.objects.filter(display_name="Tampered").exists()
+
+
+def test_the_fields_a_form_takes_are_still_accepted(world):
+    """The guard refuses only what a view does not take: the forms' own posts go through."""
+    ann = world.client("admin")
+    response = ann.post(
+        "/t/acme/portal/access-management/groups/new/",
+        {"display_name": "Accepted", "description": "", "csrfmiddlewaretoken": "ignored-here"},
     )
     assert response.status_code == 302
-    group = Group.objects.get(display_name="Tampered")
-    assert group.organization == world.acme.organization
-    assert group.kind == Group.Kind.CUSTOM
-    assert str(group.public_id) != tampering["public_id"]
+    group = Group.objects.get(display_name="Accepted")
+    assert (group.organization, group.kind) == (world.acme.organization, Group.Kind.CUSTOM)
     assert group.created_by == world.acme.admin
-    assert group.slug == "tampered"
 
-    editors = world.acme.group
-    response = ann.post(
-        f"/t/acme/portal/access-management/groups/{editors.public_id}/settings/",
-        {"display_name": "Editors", "description": "Edits things", **tampering},
-    )
-    editors.refresh_from_db()
-    assert (editors.kind, editors.organization, editors.slug) == (
-        Group.Kind.CUSTOM,
-        world.acme.organization,
-        "editors",
-    )
-    world.acme.admin.refresh_from_db()
-    assert not world.acme.admin.is_superuser and not world.acme.admin.is_staff
 
-    response = ann.post(
-        "/t/acme/portal/access-management/settings/api-keys/",
-        {"name": "Tampered", "user": str(world.acme.admin.public_id), **tampering},
-    )
-    assert response.status_code == 200
-    key = world.acme.admin.api_keys.get(name="Tampered")
-    assert key.organization == world.acme.organization
-    assert str(key.public_id) != tampering["public_id"]
+def test_conductor_bodies_refuse_unknown_and_read_only_fields_naming_them(world):
+    """The Conductor API's bodies refuse what Conductor does not define (its error shape, the
+    field in ``validationErrors``), top level and nested, and change nothing."""
+    conductor = world.conductor_client("admin")
+    key_id, secret = world.credentials["admin"]
+    target = {"type": "WORKFLOW_DEF", "id": "tampered"}
+    subject = {"type": "GROUP", "id": world.acme.group.slug}
+    cases = [
+        ("PUT", f"/api/groups/{world.acme.group.slug}", {"description": "Editors"}),
+        ("POST", "/api/auth/authorization", {"subject": subject, "target": target}),
+        ("DELETE", "/api/auth/authorization", {"subject": subject, "target": target}),
+    ]
+    before = checksum()
+    for field, value in (("organization", "globex"), ("kind", "administrators")):
+        for method, path, body in cases:
+            for tampered in (
+                {**body, field: value, "access": ["READ"]},
+                {**body, "subject": {**subject, field: value}, "access": ["READ"]},
+            ):
+                if method == "PUT" and "access" in tampered:
+                    tampered = {"description": "Editors", field: value}
+                response = conductor.generic(
+                    method, path, json.dumps(tampered), content_type="application/json"
+                )
+                assert response.status_code == 400, (method, path, tampered, response.content)
+                errors = response.json()["validationErrors"]
+                assert any(field in json.dumps(error) for error in errors), response.json()
+        response = Client().post(
+            "/api/token",
+            {"keyId": key_id, "keySecret": secret, field: value},
+            content_type="application/json",
+        )
+        assert response.status_code == 400 and field in response.content.decode()
+    assert checksum() == before
