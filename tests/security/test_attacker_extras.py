@@ -1,0 +1,239 @@
+"""What a careful attacker tries beyond issue 9's list: an open redirect through sign-in, a forged
+Host header, login CSRF, session fixation, guessing an API key's secret, a regular expression
+that ties the database up, and a query parameter naming another organization."""
+
+import re
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.test import Client
+from django.urls import reverse
+
+from accounts.api_keys import api_key_create, token_for
+from tests.factories import PASSWORD
+
+LOGIN = "/accounts/login/"
+PRODUCTION_HOSTS = ["admin.example.com"]
+EVIL = "evil.example"
+
+
+def sign_in(client, email, *, query="", **data):
+    return client.post(
+        f"{LOGIN}{query}", {"username": email, "password": PASSWORD, **data}, REMOTE_ADDR="10.9.8.7"
+    )
+
+
+def signed_in(client) -> bool:
+    return "_auth_user_id" in client.session
+
+
+def on_our_site(location: str) -> bool:
+    """A redirect a browser follows to this site: a path, not ``//host`` nor ``/\\host`` (which
+    browsers read as another host), and no scheme or host of its own."""
+    parts = urlsplit(location)
+    return (
+        not parts.scheme
+        and not parts.netloc
+        and location.startswith("/")
+        and not location.startswith(("//", "/\\"))
+    )
+
+
+# --- open redirect --------------------------------------------------------------------------
+
+OFF_SITE = [
+    "https://evil.example/",
+    "//evil.example",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "///evil.example",
+    "https:evil.example",
+    " //evil.example",
+    "\t//evil.example",
+    "javascript:alert(1)",
+    "https://admin.example.com@evil.example/",
+]
+
+
+def test_on_our_site_tells_paths_from_other_sites():
+    assert on_our_site("/t/acme/portal/access-management/groups/")
+    assert not any(on_our_site(target) for target in OFF_SITE)
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
+@pytest.mark.parametrize("where", ["query", "form"])
+def test_sign_in_with_an_off_site_next_redirects_home(client, org_member, target, where):
+    data = {"next": target} if where == "form" else {}
+    query = "?" + urlencode({"next": target}) if where == "query" else ""
+
+    response = sign_in(client, org_member.email, query=query, **data)
+
+    assert response.status_code == 302
+    assert signed_in(client)
+    assert response["Location"] == reverse("home")
+
+
+def test_sign_in_follows_a_next_on_our_site(client, organization, org_member):
+    # The control: the same sign-in does follow a next that stays here.
+    target = reverse("groups:group_list", args=[organization.slug])
+    response = sign_in(client, org_member.email, query="?" + urlencode({"next": target}))
+    assert response["Location"] == target
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
+def test_the_sign_in_page_of_someone_signed_in_never_redirects_off_site(client, org_member, target):
+    client.force_login(org_member)
+    response = client.get(LOGIN, {"next": target})
+    assert response.status_code == 302
+    assert on_our_site(response["Location"]), response["Location"]
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
+def test_sign_out_with_an_off_site_next_stays_on_our_site(client, org_member, target):
+    client.force_login(org_member)
+    response = client.post("/accounts/logout/?" + urlencode({"next": target}))
+    assert not signed_in(client)
+    if response.status_code == 302:
+        assert on_our_site(response["Location"]), response["Location"]
+    else:
+        assert response.status_code == 200
+
+
+# --- Host header ----------------------------------------------------------------------------
+
+HOST_PATHS = [
+    "/",
+    LOGIN,
+    "/t/acme/portal/access-management/groups/",
+    "/t/acme/api/v1/groups",
+    "/graphql",
+    "/api/groups",
+    "/admin/",
+    "/no-such-page/",
+]
+
+
+@pytest.mark.parametrize("path", HOST_PATHS)
+def test_a_request_for_an_untrusted_host_answers_400(
+    settings, client, organization, org_admin, path
+):
+    settings.ALLOWED_HOSTS = PRODUCTION_HOSTS
+    client.force_login(org_admin)
+
+    for host in (EVIL, f"admin.example.com.{EVIL}", f"{EVIL}:443", f"{EVIL}#admin.example.com"):
+        response = client.get(path, HTTP_HOST=host)
+        assert response.status_code == 400, (host, response.status_code)
+        assert EVIL.encode() not in response.content
+    # The control: the same request for our own host gets through.
+    assert client.get(path, HTTP_HOST=PRODUCTION_HOSTS[0]).status_code != 400
+
+
+FORWARDED = {
+    "HTTP_HOST": PRODUCTION_HOSTS[0],
+    "HTTP_X_FORWARDED_HOST": EVIL,
+    "HTTP_X_FORWARDED_SERVER": EVIL,
+    "HTTP_FORWARDED": f"host={EVIL};proto=https",
+    "HTTP_X_HOST": EVIL,
+    "HTTP_X_ORIGINAL_URL": f"https://{EVIL}/",
+}
+
+
+def _leaks(response) -> list[str]:
+    """Where the untrusted host shows up in a response: its body or a header."""
+    found = [name for name, value in response.headers.items() if EVIL in value]
+    if EVIL.encode() in response.content:
+        found.append("body")
+    return found
+
+
+def test_no_response_builds_a_url_from_a_forwarded_host(settings, organization, org_admin, group):
+    """Behind a proxy, X-Forwarded-Host and its cousins are the attacker's: no page, redirect,
+    API answer or error may build an absolute URL from them (USE_X_FORWARDED_HOST is off)."""
+    settings.ALLOWED_HOSTS = PRODUCTION_HOSTS
+    portal = f"/t/{organization.slug}/portal/access-management/"
+    api = f"/t/{organization.slug}/api/v1/"
+    anonymous = Client(**FORWARDED)
+    browser = Client(**FORWARDED)
+    browser.force_login(org_admin)
+    key, secret = api_key_create(organization=organization, name="p", user=org_admin, actor=None)
+    program = Client(HTTP_AUTHORIZATION=f"Bearer {token_for(key, secret)}", **FORWARDED)
+
+    answers = {
+        "sign-in page": anonymous.get(LOGIN),
+        "sign-in redirect": anonymous.get(f"{portal}groups/"),
+        "home": browser.get("/"),
+        "groups page": browser.get(f"{portal}groups/"),
+        "group page": browser.get(f"{portal}groups/{group.public_id}/"),
+        "htmx panel": browser.get(f"{portal}groups/", headers={"HX-Request": "true"}),
+        "after create": browser.post(f"{portal}groups/new/", {"display_name": "Forwarded"}),
+        "404 page": browser.get(f"{portal}groups/00000000-0000-0000-0000-000000000000/"),
+        "api list": program.get(f"{api}groups"),
+        "api page 2": program.get(f"{api}groups", {"page": 2, "limit": 1}),
+        "api 401": anonymous.get(f"{api}groups"),
+        "api docs": browser.get(f"{api}openapi.json"),
+        "graphql": program.post(
+            "/graphql", {"query": "{ authGroups { count } }"}, content_type="application/json"
+        ),
+        "admin": browser.get("/admin/"),
+    }
+
+    assert answers["after create"].status_code == 302
+    assert answers["sign-in redirect"].status_code == 302
+    assert {name: _leaks(response) for name, response in answers.items() if _leaks(response)} == {}
+
+
+# --- login CSRF ----------------------------------------------------------------------------
+
+
+def _form_token(page) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())[1]
+
+
+def test_sign_in_without_a_csrf_token_is_refused_and_starts_no_session(org_member):
+    """Login CSRF: a page elsewhere must not sign the victim's browser in as the attacker."""
+    browser = Client(enforce_csrf_checks=True)
+    sessions = Session.objects.count()
+
+    refused = sign_in(browser, org_member.email)
+
+    assert refused.status_code == 403
+    assert settings.SESSION_COOKIE_NAME not in browser.cookies
+    assert Session.objects.count() == sessions
+    assert not signed_in(browser)
+
+    # Another browser's token does not do either.
+    other = Client(enforce_csrf_checks=True)
+    stolen = _form_token(other.get(LOGIN))
+    assert sign_in(browser, org_member.email, csrfmiddlewaretoken=stolen).status_code == 403
+    assert not signed_in(browser)
+
+    # The control: with the token of its own sign-in page, the same browser signs in.
+    token = _form_token(browser.get(LOGIN))
+    assert sign_in(browser, org_member.email, csrfmiddlewaretoken=token).status_code == 302
+    assert signed_in(browser)
+
+
+# --- session fixation ------------------------------------------------------------------------
+
+
+def test_sign_in_gives_the_browser_a_new_session_key(client, organization, org_member):
+    """Session fixation: a session key planted before sign-in (say, by a subdomain's cookie) is
+    worth nothing after it: the key changes and the old one is gone."""
+    planted = client.session
+    planted["planted"] = "by the attacker"
+    planted.save()
+    before = planted.session_key
+    client.cookies[settings.SESSION_COOKIE_NAME] = before
+
+    assert sign_in(client, org_member.email).status_code == 302
+
+    after = client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert after and after != before
+    assert signed_in(client)
+    assert not Session.objects.filter(session_key=before).exists()
+    attacker = Client()
+    attacker.cookies[settings.SESSION_COOKIE_NAME] = before
+    groups = reverse("groups:group_list", args=[organization.slug])
+    assert attacker.get(groups).status_code == 302  # to sign-in: the planted key signs nobody in
