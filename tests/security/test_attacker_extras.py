@@ -2,7 +2,12 @@
 Host header, login CSRF, session fixation, guessing an API key's secret, a regular expression
 that ties the database up, and a query parameter naming another organization."""
 
+import hmac
+import json
 import re
+import secrets
+import sys
+import uuid
 from urllib.parse import urlencode, urlsplit
 
 import pytest
@@ -11,7 +16,12 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 
-from accounts.api_keys import api_key_create, token_for
+from accounts.api_keys import (
+    api_key_create,
+    api_key_for_credentials,
+    api_key_revoke,
+    token_for,
+)
 from tests.factories import PASSWORD
 
 LOGIN = "/accounts/login/"
@@ -237,3 +247,98 @@ def test_sign_in_gives_the_browser_a_new_session_key(client, organization, org_m
     attacker.cookies[settings.SESSION_COOKIE_NAME] = before
     groups = reverse("groups:group_list", args=[organization.slug])
     assert attacker.get(groups).status_code == 302  # to sign-in: the planted key signs nobody in
+
+
+# --- API key secrets --------------------------------------------------------------------------
+
+
+def _guesses(key, secret: str) -> dict[str, tuple[str, str]]:
+    """(key id, secret) pairs an attacker tries, each of which must be refused."""
+    other = "A" if secret[-1] != "A" else "B"
+    return {
+        "unknown key": (uuid.uuid4().hex, secrets.token_urlsafe(32)),
+        "wrong secret, right length": (key.public_id.hex, secrets.token_urlsafe(32)),
+        "last character wrong": (key.public_id.hex, secret[:-1] + other),
+        "one character short": (key.public_id.hex, secret[:-1]),
+        "one character more": (key.public_id.hex, secret + "A"),
+        "other case": (key.public_id.hex, secret.swapcase()),
+        "the stored hash": (key.public_id.hex, key.secret_hash),
+        "not ASCII": (key.public_id.hex, secret[:-1] + "é"),
+        "empty": (key.public_id.hex, ""),
+    }
+
+
+def _answer(response) -> tuple[int, bytes]:
+    return response.status_code, response.content
+
+
+@pytest.fixture
+def admin_key(organization, org_admin):
+    return api_key_create(organization=organization, name="ci", user=org_admin, actor=None)
+
+
+@pytest.mark.parametrize("channel", ["v1", "graphql"])
+def test_api_key_guesses_are_refused_exactly_like_an_unknown_key(organization, admin_key, channel):
+    """A wrong secret for a real key id answers what an unknown key answers, byte for byte: the
+    answer does not tell an attacker they have found a key id."""
+    key, secret = admin_key
+
+    def call(key_id, guess):
+        client = Client(HTTP_AUTHORIZATION=f"Bearer acx_{key_id}_{guess}")
+        if channel == "v1":
+            return _answer(client.get(f"/t/{organization.slug}/api/v1/groups"))
+        query = json.dumps({"query": "{ authGroups { count } }"})
+        return _answer(client.post("/graphql", query, content_type="application/json"))
+
+    answers = {name: call(*pair) for name, pair in _guesses(key, secret).items()}
+    api_key_revoke(key=key, actor=None)
+    answers["revoked key, right secret"] = call(key.public_id.hex, secret)
+
+    reference = answers["unknown key"]
+    assert reference[0] == 401
+    assert {name: answer for name, answer in answers.items() if answer != reference} == {}
+
+
+def test_api_key_right_secret_is_accepted(organization, admin_key):
+    # The control of the test above: the same call with the right secret gets through.
+    key, secret = admin_key
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token_for(key, secret)}")
+    assert client.get(f"/t/{organization.slug}/api/v1/groups").status_code == 200
+
+
+def test_conductor_token_guesses_are_refused_exactly_like_an_unknown_key(admin_key):
+    key, secret = admin_key
+
+    def exchange(key_id, guess):
+        body = json.dumps({"keyId": key_id, "keySecret": guess})
+        return _answer(Client().post("/api/token", body, content_type="application/json"))
+
+    answers = {name: exchange(*pair) for name, pair in _guesses(key, secret).items()}
+
+    reference = answers["unknown key"]
+    assert reference[0] in {401, 403}, reference
+    assert {name: answer for name, answer in answers.items() if answer != reference} == {}
+    assert exchange(str(key.public_id), secret)[0] == 200
+
+
+def test_api_key_secrets_are_compared_as_digests_in_constant_time(admin_key):
+    """The comparison is ``hmac.compare_digest`` of two SHA-256 digests, seen by watching the
+    calls the real code makes (a profiler, no mock): its time does not depend on how much of
+    a guess is right, and a guess that is not ASCII cannot break it."""
+    key, secret = admin_key
+    compared = []
+
+    def watch(frame, event, called):
+        if event == "c_call" and getattr(called, "__name__", "") == "compare_digest":
+            compared.append(called)
+
+    sys.setprofile(watch)
+    try:
+        near_miss = api_key_for_credentials(key.public_id, secret[:-1] + "é")
+        right = api_key_for_credentials(key.public_id, secret)
+    finally:
+        sys.setprofile(None)
+
+    assert near_miss is None
+    assert right == key
+    assert compared == [hmac.compare_digest] * 2
