@@ -7,12 +7,14 @@ import json
 import re
 import secrets
 import sys
+import time
 import uuid
 from urllib.parse import urlencode, urlsplit
 
 import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -22,6 +24,8 @@ from accounts.api_keys import (
     api_key_revoke,
     token_for,
 )
+from groups import services as group_services
+from groups.graphql_api.schema import NAME_REGEX_TIMEOUT_MS
 from tests.factories import PASSWORD
 
 LOGIN = "/accounts/login/"
@@ -342,3 +346,81 @@ def test_api_key_secrets_are_compared_as_digests_in_constant_time(admin_key):
     assert near_miss is None
     assert right == key
     assert compared == [hmac.compare_digest] * 2
+
+
+# --- GraphQL nameRegex ----------------------------------------------------------------------
+
+GROUP_NAMES = """query groups($nameRegex: String) {
+  authGroups(nameRegex: $nameRegex, limit: 100) { count records { name } }
+}"""
+LONG_NAME = "a" * 30 + "b"
+# Back-references make PostgreSQL's matcher try every split of the name: well over 15 s on
+# LONG_NAME (measured), for a pattern Python compiles in a millisecond.
+SLOW_PATTERN = r"^(.*)(.*)(.*)(.*)(.*)(.*)(.*)(.*)(.*)\9\8\7\6\5\4\3\2\1ab$"
+SCHEMA_TIMEOUT_S = NAME_REGEX_TIMEOUT_MS / 1000
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the statement timeout is PostgreSQL's"
+)
+
+
+def _names(client, pattern):
+    started = time.monotonic()
+    response = client.post(
+        "/graphql",
+        json.dumps({"query": GROUP_NAMES, "variables": {"nameRegex": pattern}}),
+        content_type="application/json",
+    )
+    return response, time.monotonic() - started
+
+
+@pytest.fixture
+def long_named(organization, org_admin):
+    return group_services.group_create(
+        organization=organization, display_name=LONG_NAME, actor=org_admin
+    )
+
+
+@postgresql_only
+@pytest.mark.parametrize(
+    ("pattern", "matches"), [("(a+)+$", False), ("(.*a){20}", True), ("^(a|aa)+b$", True)]
+)
+def test_graphql_name_regex_patterns_catastrophic_for_backtracking_answer_at_once(
+    organization, admin_key, long_named, pattern, matches
+):
+    """Patterns that take Python's (backtracking) engine minutes on LONG_NAME: PostgreSQL's
+    matcher answers them well within the time limit (an answer without error), with the right
+    groups."""
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token_for(*admin_key)}")
+    response, _ = _names(client, pattern)
+    body = response.json()
+    assert "errors" not in body, body
+    assert (LONG_NAME in [r["name"] for r in body["data"]["authGroups"]["records"]]) is matches
+
+
+@postgresql_only
+def test_graphql_name_regex_too_slow_for_the_database_is_stopped_with_a_clear_error(
+    organization, admin_key, long_named
+):
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token_for(*admin_key)}")
+
+    response, took = _names(client, SLOW_PATTERN)
+
+    assert response.status_code == 200  # GraphQL reports errors in the body
+    errors = response.json()["errors"]
+    assert len(errors) == 1, errors
+    assert errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert errors[0]["message"].startswith("nameRegex took longer than 1 s"), errors
+    # Stopped at the time limit (not after the 15 s or more it needs), and nothing of it runs on.
+    assert took < SCHEMA_TIMEOUT_S + 3
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE %s "
+            "AND pid <> pg_backend_pid()",
+            ["%\\9\\8\\7%"],
+        )
+        assert cursor.fetchone()[0] == 0
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] == "0"  # the request's own limit did not outlive it
+    # The same connection answers the next question as usual.
+    again, _ = _names(client, "^a{30}b$")
+    assert [r["name"] for r in again.json()["data"]["authGroups"]["records"]] == [LONG_NAME]
