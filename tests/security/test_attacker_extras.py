@@ -26,7 +26,10 @@ from accounts.api_keys import (
 )
 from groups import services as group_services
 from groups.graphql_api.schema import NAME_REGEX_TIMEOUT_MS
+from groups.models import Group
 from tests.factories import PASSWORD
+
+from .checksum import checksum
 
 LOGIN = "/accounts/login/"
 PRODUCTION_HOSTS = ["admin.example.com"]
@@ -424,3 +427,144 @@ def test_graphql_name_regex_too_slow_for_the_database_is_stopped_with_a_clear_er
     # The same connection answers the next question as usual.
     again, _ = _names(client, "^a{30}b$")
     assert [r["name"] for r in again.json()["data"]["authGroups"]["records"]] == [LONG_NAME]
+
+
+# --- a query parameter naming another organization -------------------------------------------
+
+# What an attacker appends, hoping a view reads the organization from the query string.
+ELSEWHERE = {"organization": "globex", "org": "globex", "tenant": "globex", "org_slug": "globex"}
+
+
+def _with(path: str, extra: dict) -> str:
+    return f"{path}{'&' if '?' in path else '?'}{urlencode(extra)}"
+
+
+def test_an_organization_parameter_on_admin_center_pages_changes_nothing(world):
+    acme = world.acme
+    portal = f"/t/{acme.organization.slug}/portal/access-management/"
+    pages = [
+        "groups/",
+        f"groups/{acme.group.public_id}/",
+        f"groups/{acme.group.public_id}/members/add/?q=dee",
+        "audit-log/",
+        "resources/",
+        f"users/{acme.member_of_group.public_id}/",
+        "settings/api-keys/",
+    ]
+    client = world.client("admin")
+    before = checksum()
+
+    for page in pages:
+        for headers in ({}, {"HX-Request": "true"}):
+            plain = client.get(portal + page, headers=headers)
+            tampered = client.get(_with(portal + page, ELSEWHERE), headers=headers)
+            assert (plain.status_code, tampered.status_code) == (200, 200), page
+            assert b"Globex" not in tampered.content, page
+            assert b"Olga" not in tampered.content, page
+    assert b"Acme Administrators" in client.get(_with(portal + "groups/", ELSEWHERE)).content
+    assert checksum() == before
+
+
+def test_an_organization_parameter_on_an_admin_center_form_acts_in_the_urls_organization(world):
+    portal = f"/t/{world.acme.organization.slug}/portal/access-management/"
+    client = world.client("admin")
+    globex_groups = set(Group.objects.filter(organization=world.globex.organization))
+
+    response = client.post(
+        _with(portal + "groups/new/", ELSEWHERE),
+        {"display_name": "Planted", "organization": "globex", **ELSEWHERE},
+    )
+
+    assert response.status_code == 302
+    assert Group.objects.get(display_name="Planted").organization == world.acme.organization
+    assert set(Group.objects.filter(organization=world.globex.organization)) == globex_groups
+
+
+def test_an_organization_parameter_on_api_lists_changes_nothing(world):
+    api = f"/t/{world.acme.organization.slug}/api/v1/"
+    program = Client(HTTP_AUTHORIZATION=f"Bearer {world.tokens['admin']}")
+    browser = world.client("admin")
+    lists = [
+        "groups",
+        f"groups/{world.acme.group.public_id}/members",
+        f"groups/{world.acme.group.public_id}/member-groups",
+        "users",
+        "permission-sets",
+        "resources",
+        f"users/{world.acme.member_of_group.public_id}/groups",
+        f"groups/{world.acme.group.public_id}/access",
+        "grants",
+        "deleted-groups",
+        f"deleted-groups/{world.acme.deleted.public_id}",
+    ]
+    before = checksum()
+
+    for path in lists:
+        for client in (program, browser):
+            plain = client.get(api + path)
+            tampered = client.get(_with(api + path, ELSEWHERE))
+            assert plain.status_code == 200, (path, plain.status_code)
+            assert (tampered.status_code, tampered.json()) == (plain.status_code, plain.json())
+            assert "Globex" not in tampered.content.decode(), path
+    assert checksum() == before
+
+
+def test_an_organization_parameter_does_not_open_another_organizations_api(world):
+    # Naming Acme in the query string of Globex's URL: the URL and the key decide, a 404.
+    before = checksum()
+    globex_api = f"/t/{world.globex.organization.slug}/api/v1/groups"
+    acme = {"organization": world.acme.organization.slug}
+    program = Client(HTTP_AUTHORIZATION=f"Bearer {world.tokens['admin']}")
+    assert program.get(_with(globex_api, acme)).status_code == 404
+    assert world.client("admin").get(_with(globex_api, acme)).status_code == 404
+    assert checksum() == before
+
+
+def test_an_organization_parameter_on_an_api_write_acts_in_the_urls_organization(world):
+    api = f"/t/{world.acme.organization.slug}/api/v1/groups"
+    program = Client(HTTP_AUTHORIZATION=f"Bearer {world.tokens['admin']}")
+
+    response = program.post(
+        _with(api, ELSEWHERE), json.dumps({"name": "Planted"}), content_type="application/json"
+    )
+
+    assert response.status_code == 201, response.content
+    assert Group.objects.get(display_name="Planted").organization == world.acme.organization
+
+
+def test_an_organization_parameter_on_conductor_lists_changes_nothing(world):
+    client = world.conductor_client("admin")
+    plain = client.get("/api/groups")
+    tampered = client.get(_with("/api/groups", ELSEWHERE))
+    assert plain.status_code == 200
+    assert tampered.json() == plain.json()
+    assert "Globex" not in tampered.content.decode()
+
+
+def test_graphql_naming_another_organization_is_refused_not_obeyed(world):
+    """GraphQL does read ``?organization=`` (a session in several organizations names one), so
+    naming one the caller is not in must be refused, for a key and for a session alike."""
+    query = json.dumps({"query": "{ authGroups { records { name } } }"})
+    program = Client(HTTP_AUTHORIZATION=f"Bearer {world.tokens['admin']}")
+    browser = world.client("admin")
+    before = checksum()
+
+    for client in (program, browser):
+        response = client.post(
+            "/graphql?organization=globex", query, content_type="application/json"
+        )
+        assert response.status_code == 404
+        assert response.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+        header = client.post(
+            "/graphql", query, content_type="application/json", HTTP_X_ORGANIZATION="globex"
+        )
+        assert header.status_code == 404
+        assert "Globex" not in response.content.decode() + header.content.decode()
+    names = [
+        r["name"]
+        for r in program.post("/graphql", query, content_type="application/json").json()["data"][
+            "authGroups"
+        ]["records"]
+    ]
+    assert "Acme Administrators" in names and not [n for n in names if "Globex" in n]
+    assert checksum() == before
