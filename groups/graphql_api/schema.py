@@ -20,10 +20,18 @@ from accounts.audit import Channel
 from accounts.models import Organization as OrganizationModel
 from groups import access, services
 from groups.models import Group, Membership
+from groups.queries import SearchTooBroad
+from groups.queries import _within as within
 
 from . import loaders
 from .errors import PROTECTED_GROUP_MESSAGE, UNKNOWN_MEMBERS_MESSAGE, ApiError, log_unexpected
 from .errors import not_found as not_found_error
+
+# How long PostgreSQL may spend on one statement of an ``authGroups`` call with a nameRegex. Its
+# regular expressions do not backtrack like Python's, but back-references still make some
+# patterns polynomial in the name's length: such a pattern answers an error instead of keeping
+# a connection busy.
+NAME_REGEX_TIMEOUT_MS = 1000
 
 
 @dataclass
@@ -284,10 +292,20 @@ class Query:
         groups = loaders.auth_groups(
             context.user, context.organization, ids=ids, name_regex=name_regex
         )
+
+        def read() -> tuple[int, list]:
+            count = groups.count()
+            return count, list(groups[offset : offset + limit]) if offset < count and limit else []
+
         try:
             with transaction.atomic():
-                count = groups.count()
-                page = list(groups[offset : offset + limit]) if offset < count and limit else []
+                count, page = within(read, NAME_REGEX_TIMEOUT_MS) if name_regex else read()
+        except SearchTooBroad as error:
+            raise ApiError(
+                f"nameRegex took longer than {NAME_REGEX_TIMEOUT_MS // 1000} s to match the "
+                "group names and was stopped: use a simpler pattern (back-references are slow).",
+                "BAD_USER_INPUT",
+            ) from error
         except DataError as error:
             # A pattern Python accepts and PostgreSQL does not (``(?P<name>…)``): refused
             # there; the savepoint keeps the request's connection usable.

@@ -10,13 +10,13 @@ from accounts import services as account_services
 from groups import services
 from groups.models import Membership
 from tests.conftest import make_member
-from tests.groups.test_races import run_at_once
+from tests.groups.test_races import race_rounds, run_at_once
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
 ]
-ROUNDS = 8
+ROUNDS = race_rounds(8)
 
 
 def tree(round_number: int):

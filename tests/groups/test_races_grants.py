@@ -10,13 +10,13 @@ from accounts import services as account_services
 from accounts.models import AuditEvent
 from groups import grants, services
 from groups.models import Grant, ResourceGroupObjectPermission
-from tests.groups.test_races import run_at_once
+from tests.groups.test_races import race_rounds, run_at_once
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
 ]
-ROUNDS = 5
+ROUNDS = race_rounds(5)
 WRITERS = 8
 
 

@@ -11,13 +11,13 @@ from groups import services, trash
 from groups.models import DeletedGroup, Group, Membership
 from tests.conftest import make_member
 
-from .test_races import run_at_once
+from .test_races import race_rounds, run_at_once
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
 ]
-ROUNDS = 5
+ROUNDS = race_rounds(5)
 
 
 def deleted_team(round_number):
