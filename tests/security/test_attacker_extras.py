@@ -470,10 +470,14 @@ def test_an_organization_parameter_on_an_admin_center_form_acts_in_the_urls_orga
     client = world.client("admin")
     globex_groups = set(Group.objects.filter(organization=world.globex.organization))
 
-    response = client.post(
+    refused = client.post(
         _with(portal + "groups/new/", ELSEWHERE),
         {"display_name": "Planted", "organization": "globex", **ELSEWHERE},
     )
+    assert refused.status_code == 400  # in the body: a field the form does not take
+    assert not Group.objects.filter(display_name="Planted").exists()
+
+    response = client.post(_with(portal + "groups/new/", ELSEWHERE), {"display_name": "Planted"})
 
     assert response.status_code == 302
     assert Group.objects.get(display_name="Planted").organization == world.acme.organization
