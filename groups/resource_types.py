@@ -74,6 +74,8 @@ for _key, _name in [
     ("WORKFLOW_DEF", "Workflow definition"),
     ("TASK_DEF", "Task definition"),
     ("APPLICATION", "Application"),
+    ("USER", "User"),
+    ("SECRET", "Secret (older name)"),
     ("SECRET_NAME", "Secret"),
     ("TAG", "Tag"),
     ("DOMAIN", "Domain"),

@@ -12,6 +12,8 @@ TARGET_TYPES = (
     "WORKFLOW_DEF",
     "TASK_DEF",
     "APPLICATION",
+    "USER",
+    "SECRET",
     "SECRET_NAME",
     "TAG",
     "DOMAIN",

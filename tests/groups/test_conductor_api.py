@@ -321,6 +321,17 @@ def test_grant_refuses_unknown_types_and_access(admin, org_member):
     assert not Grant.objects.exists()
 
 
+def test_every_target_type_the_sdk_knows_can_be_granted_and_read_back(admin, org_member):
+    from conductor.client.http.models.target_ref import TargetType
+
+    for target_type in TargetType:
+        body = grant_body("USER", org_member.email, ["READ"], target=(target_type.value, "t1"))
+        assert admin.call("post", "auth/authorization", body).status_code == 200, target_type
+        read = admin.call("get", f"auth/authorization/{target_type.value}/t1").json()
+        assert read == {"READ": [{"type": "USER", "id": org_member.email}]}, target_type
+    assert Grant.objects.count() == len(TargetType)
+
+
 def test_removing_access_that_was_never_given_is_a_no_op(admin, org_member):
     response = admin.call(
         "delete", "auth/authorization", grant_body("USER", org_member.email, ["READ"])

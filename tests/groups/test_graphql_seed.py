@@ -134,3 +134,18 @@ def test_seed_auth_group_add_members(admin_api, group, org_member, org_admin):
     [event] = api_events("membership.added")
     assert event.actor == org_admin
     assert event.after["email"] == org_member.email
+
+
+def test_auth_group_delete_answers_its_id_and_a_message(admin_api, group):
+    """The seed's result type, ``{id, message}``, asked for whole."""
+    query = AUTH_GROUP_DELETE.replace(SEED_OTHER_GROUP_ID, str(group.public_id)).replace(
+        "id\n", "id message\n"
+    )
+    assert "id message" in query
+    data = data_of(post(admin_api, query))
+    assert data == {
+        "authGroupDelete": {
+            "id": str(group.public_id),
+            "message": f"Auth group “{group.display_name}” was deleted.",
+        }
+    }
