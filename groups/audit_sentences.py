@@ -293,8 +293,11 @@ def sentence(event) -> Sentence:
             parts.append(f" ({_list(rest)})")
     elif action == "group.deleted":
         parts = [actor, " deleted the group ", target]
-        if "members" in data:
-            parts.append(f" ({_count(data['members'], 'member')})")
+        counts = [_count(data["members"], "member")] if "members" in data else []
+        if data.get("member_groups"):
+            counts.append(_count(data["member_groups"], "member group"))
+        if counts:
+            parts.append(f" ({_list(counts)})")
     elif action == "group.restored":
         parts = _restored(actor, target, data)
     elif action == "group.purged":
