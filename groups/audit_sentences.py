@@ -188,7 +188,8 @@ def _restored(actor, target, data) -> list:
     else:
         parts.append(target)
     brought = [
-        _count(len(data[key]), noun)
+        # A page reads a long list cut short, with its length (``history.LIST_PREVIEW``).
+        _count(data.get(f"{key}_total") or len(data[key]), noun)
         for key, noun in (
             ("members", "member"),
             ("member_groups", "member group"),

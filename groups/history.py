@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Q
+from django.db.models import JSONField, Q
+from django.db.models.expressions import RawSQL
 
 from accounts.models import AuditEvent
 
@@ -345,13 +346,59 @@ class Page:
     newer: str | None  # cursor for the previous (newer) page
 
 
-def page(events, *, older_than: str = "", newer_than: str = "", size: int = PAGE_SIZE) -> Page:
+# A page reads at most this many entries of a restore's member list (which may hold 200,000,
+# shown on each of their pages): the database cuts the list and says how long it was
+# (``members_total``), and the sentence counts from that. Exports read everything.
+LIST_PREVIEW = 20
+
+# The list is read out of the (large, compressed) payload once: ``OFFSET 0`` keeps PostgreSQL
+# from inlining the subquery and unpacking the payload again for each use of ``m``.
+_LIGHT_AFTER = """(
+    SELECT CASE
+        WHEN jsonb_typeof(m) = 'array' AND jsonb_array_length(m) > %s
+        THEN ("accounts_auditevent"."after" - 'members') || jsonb_build_object(
+            'members', jsonb_path_query_array(m, ('$[0 to ' || (%s - 1) || ']')::jsonpath),
+            'members_total', jsonb_array_length(m)
+        )
+        ELSE "accounts_auditevent"."after"
+    END
+    FROM (SELECT "accounts_auditevent"."after" -> 'members' AS m OFFSET 0) AS list
+)"""
+
+
+def _light(events):
+    """``events`` with long member lists cut short in the database (PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        return events
+    return events.defer("after").annotate(
+        light_after=RawSQL(_LIGHT_AFTER, (LIST_PREVIEW, LIST_PREVIEW), output_field=JSONField())
+    )
+
+
+def _rows(events) -> list:
+    rows = list(events)
+    for event in rows:
+        if hasattr(event, "light_after"):
+            event.after = event.light_after
+    return rows
+
+
+def page(
+    events,
+    *,
+    older_than: str = "",
+    newer_than: str = "",
+    size: int = PAGE_SIZE,
+    whole: bool = False,
+) -> Page:
     """Newest first, ``size`` at a time, by (created_at, id): no OFFSET, so a page stays the
     same however many events are written meanwhile, and events with equal times keep their
-    order."""
+    order. Unless ``whole``, long lists in the events are cut short (``LIST_PREVIEW``)."""
+    if not whole:
+        events = _light(events)
     if newer_than:
         moment, pk = parse_cursor(newer_than)
-        rows = list(
+        rows = _rows(
             events.filter(Q(created_at__gt=moment) | Q(created_at=moment, pk__gt=pk)).order_by(
                 "created_at", "pk"
             )[: size + 1]
@@ -366,7 +413,7 @@ def page(events, *, older_than: str = "", newer_than: str = "", size: int = PAGE
     if older_than:
         moment, pk = parse_cursor(older_than)
         events = events.filter(Q(created_at__lt=moment) | Q(created_at=moment, pk__lt=pk))
-    rows = list(events.order_by("-created_at", "-pk")[: size + 1])
+    rows = _rows(events.order_by("-created_at", "-pk")[: size + 1])
     more_older = len(rows) > size
     rows = rows[:size]
     return Page(
@@ -431,7 +478,7 @@ def csv_rows(events, *, chunk_size: int = 500):
     yield CSV_HEADER
     cursor = ""
     while True:
-        chunk = page(events, older_than=cursor, size=chunk_size)
+        chunk = page(events, older_than=cursor, size=chunk_size, whole=True)
         for entry in chunk.entries:
             yield row(entry.event)
         if not chunk.older:

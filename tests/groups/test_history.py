@@ -2,6 +2,7 @@
 they were in (``history.tied_lifecycle``), though those events name no member or name them
 only deep in their payload; and the Audit log's target filter finds them too."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -210,3 +211,32 @@ def test_reading_the_ties_takes_a_few_queries_however_many_groups(organization, 
     assert len(found) == 40
     assert len(queries) == 2
     assert AuditEvent.objects.filter(pk__in=found, action="group.restored").count() == 20
+
+
+def test_a_page_reads_a_long_member_list_cut_short_and_the_export_reads_it_whole(
+    organization, group, org_member, dee, org_admin, monkeypatch
+):
+    """A restore of a 200,000-member group is on each member's page: the page reads a few of
+    them (PostgreSQL cuts the list in the database) and counts them all; the CSV has them all."""
+    monkeypatch.setattr(history, "LIST_PREVIEW", 2)
+    services.membership_add(group=group, users=[org_member, dee, org_admin], actor=None)
+    services.group_delete(group=group, actor=None)
+    restore(organization, group)
+
+    [entry] = history.page(
+        history.filtered(
+            history.events_of_user(dee, organization), Filters(action="group.restored")
+        )
+    ).entries
+    restores = history.filtered(events_of(organization), Filters(action="group.restored"))
+    [header, row] = list(history.csv_rows(restores))
+
+    assert entry.sentence.text == "The system restored the group Editors, bringing back 3 members"
+    if connection.vendor == "postgresql":
+        assert len(entry.event.after["members"]) == 2
+        assert entry.event.after["members_total"] == 3
+    assert len(json.loads(row[header.index("after")])["members"]) == 3
+
+
+def events_of(organization):
+    return history.events_of_organization(organization)
