@@ -28,6 +28,7 @@ CHANNEL_PHRASES = {
 ACTIONS = {
     "organization.created": "Organization created",
     "organization.updated": "Organization renamed",
+    "organization.seeded": "Organization filled with generated data",
     "user.created": "User created",
     "user.updated": "User changed",
     "user.activated": "User reactivated",
@@ -35,9 +36,12 @@ ACTIONS = {
     "group.created": "Group created",
     "group.updated": "Group changed",
     "group.deleted": "Group deleted",
+    "group.restored": "Deleted group restored",
+    "group.purged": "Deleted group removed for good",
     "membership.added": "Member added",
     "membership.removed": "Member removed",
     "membership.expired": "Membership expired",
+    "membership.batch_added": "Members added from a list",
     "member_group.added": "Member group added",
     "member_group.removed": "Member group taken out",
     "group.permission_set_added": "Permission set assigned",
@@ -135,6 +139,94 @@ def _target(event) -> Name:
     return _named(event.target_name, event.target_id, event.target_type, "something")
 
 
+def _count(number, noun: str, plural: str = "") -> str:
+    number = number if isinstance(number, int) else 0
+    return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
+
+
+def _source(source) -> str:
+    """Where a batch of members came from, as ``membership_add_batch`` records it."""
+    source = str(source or "").strip()
+    for prefix in ("command file ", "file "):
+        if source.startswith(prefix):
+            return f"the file {source[len(prefix) :]}"
+    if source in ("", "list", "api"):
+        return "a list"
+    return source if source.startswith(("a ", "an ", "the ")) else f"a {source}"
+
+
+# The counts of ``bulk.Preview.counts`` left out of a batch, as phrases.
+_LEFT_OUT = (
+    ("already_members", "already a member", "already members"),
+    ("deactivated", "deactivated", "deactivated"),
+    ("not_in_organization", "not in the organization", "not in the organization"),
+    ("unknown", "unknown", "unknown"),
+    ("duplicates", "given twice", "given more than once"),
+    ("invalid", "not an email", "not emails"),
+)
+
+
+def _batch(actor, target, data) -> list:
+    parts = [actor, f" added {_count(data.get('added'), 'member')} to ", target]
+    parts.append(f" from {_source(data.get('source'))}")
+    if isinstance(data.get("entries"), int):
+        parts.append(f" of {_count(data['entries'], 'entry', 'entries')}")
+    left_out = [
+        f"{data[key]:,} {one if data[key] == 1 else many}"
+        for key, one, many in _LEFT_OUT
+        if isinstance(data.get(key), int) and data[key] > 0
+    ]
+    if left_out:
+        parts.append(f" (left out: {_list(left_out)})")
+    return parts
+
+
+def _restored(actor, target, data) -> list:
+    parts = [actor, " restored the group "]
+    if data.get("renamed_from"):
+        parts += [Name(data["renamed_from"]), " as ", target]
+    else:
+        parts.append(target)
+    brought = [
+        # A page reads a long list cut short, with its length (``history.LIST_PREVIEW``).
+        _count(data.get(f"{key}_total") or len(data[key]), noun)
+        for key, noun in (
+            ("members", "member"),
+            ("member_groups", "member group"),
+            ("permission_sets", "permission set"),
+            ("grants", "grant"),
+        )
+        if data.get(key)
+    ]
+    if data.get("parent_groups"):
+        brought.append(f"its place in {_count(len(data['parent_groups']), 'group')}")
+    if brought:
+        parts.append(f", bringing back {_list(brought)}")
+    if data.get("not_restored"):
+        count = len(data["not_restored"])
+        parts.append(f" ({count} {'thing' if count == 1 else 'things'} could not come back)")
+    return parts
+
+
+def _seeded(actor, target, data) -> list:
+    made = [
+        _count(data[key], noun)
+        for key, noun in (
+            ("users", "user"),
+            ("groups", "group"),
+            ("memberships", "membership"),
+            ("member_groups", "member group"),
+            ("resources", "resource"),
+            ("grants", "grant"),
+        )
+        if isinstance(data.get(key), int)
+    ]
+    parts = [actor, " filled the organization ", target, " with generated data"]
+    if made:
+        parts.append(f" ({_list(made)})")
+    return parts
+
+
 def _what(data) -> str:
     if data.get("permission_set"):
         return f"the permission set {data['permission_set']}"
@@ -202,9 +294,19 @@ def sentence(event) -> Sentence:
             parts.append(f" ({_list(rest)})")
     elif action == "group.deleted":
         parts = [actor, " deleted the group ", target]
-        if "members" in data:
-            count = data["members"]
-            parts.append(f" ({count} member{'s' if count != 1 else ''})")
+        counts = [_count(data["members"], "member")] if "members" in data else []
+        if data.get("member_groups"):
+            counts.append(_count(data["member_groups"], "member group"))
+        if counts:
+            parts.append(f" ({_list(counts)})")
+    elif action == "group.restored":
+        parts = _restored(actor, target, data)
+    elif action == "group.purged":
+        parts = [actor, " removed the deleted group ", target, " for good"]
+        if data.get("deleted_at"):
+            parts.append(f" (deleted {data['deleted_at'][:10]})")
+    elif action == "membership.batch_added":
+        parts = _batch(actor, target, data)
     elif action in ("group.permission_set_added", "group.permission_set_removed"):
         held = _named(data.get("permission_set"), data.get("id", ""), "permission set")
         if action.endswith("added"):
@@ -242,6 +344,8 @@ def sentence(event) -> Sentence:
         parts = [actor, " deleted the resource ", target]
     elif action == "organization.created":
         parts = [actor, " created the organization ", target]
+    elif action == "organization.seeded":
+        parts = _seeded(actor, target, data)
     elif action == "organization.updated":
         parts = [actor, " renamed the organization ", Name(before.get("name", "")), " to ", target]
     elif action == "user.created":

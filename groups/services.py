@@ -303,21 +303,23 @@ def group_delete(*, group: Group, channel: str = Channel.SYSTEM, actor) -> None:
                 "cannot be deleted.",
                 code=PROTECTED,
             )
+        from .trash import deleted_group_record
+
+        deleted = deleted_group_record(group=group, actor=actor)
         audit_record(
             action="group.deleted",
             organization=group.organization,
             target=group,
             before={
                 **_group_snapshot(group),
-                "members": group.memberships.count(),
+                # Direct members and member groups, as the Deleted groups list counts them.
+                "members": deleted.member_count,
+                "member_groups": len(deleted.snapshot.get("member_groups", [])),
                 "restorable_days": RETENTION_DAYS,
             },
             channel=channel,
             actor=actor,
         )
-        from .trash import deleted_group_record
-
-        deleted_group_record(group=group, actor=actor)
         above = nesting.ancestors_of(group)
         group.delete()
         # Whoever was in a group above only through this one is not any more.

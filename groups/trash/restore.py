@@ -12,6 +12,7 @@ from accounts.audit import Channel, audit_record
 from .. import access, nesting
 from ..grants import _sync_resources, _with_contents
 from ..models import (
+    RETENTION_DAYS,
     DeletedGroup,
     Grant,
     Group,
@@ -88,6 +89,13 @@ def group_restore(
     if deleted is None:
         raise ValidationError(
             "This group was restored or removed for good meanwhile.", code=CONFLICT
+        )
+    if deleted.days_left == 0:
+        raise ValidationError(
+            f"“{deleted.display_name}” was deleted on {deleted.deleted_at:%Y-%m-%d} (UTC), "
+            f"more than {RETENTION_DAYS} days ago: it is due to be removed for good and can no "
+            "longer be restored.",
+            code=CONFLICT,
         )
     if Group.objects.filter(public_id=deleted.public_id).exists():
         raise ValidationError("A group with this id exists already.", code=CONFLICT)

@@ -65,13 +65,16 @@ def _trigger_exists() -> bool:
         return cursor.fetchone()[0] == 1
 
 
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="the SQLite side")
+def test_sqlite_has_no_trigger_only_the_application_guards(organization):
+    """On SQLite the trigger's migration is a no-op: only the application's guards apply."""
+    assert not _trigger_exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
 def test_the_database_refuses_raw_update_and_delete_on_postgresql(organization):
-    """On PostgreSQL a trigger refuses UPDATE and DELETE whoever sends them; on SQLite the
-    migration is a no-op and only the application's guards apply."""
+    """On PostgreSQL a trigger refuses UPDATE and DELETE whoever sends them."""
     event = AuditEvent.objects.get(action="organization.created")
-    if connection.vendor != "postgresql":
-        assert not _trigger_exists()
-        return
     assert _trigger_exists()
     for sql in (
         "UPDATE accounts_auditevent SET action = 'tampered' WHERE id = %s",

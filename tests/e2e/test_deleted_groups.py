@@ -97,6 +97,18 @@ def test_delete_a_group_and_restore_it_gives_the_access_back(
     expect(page.locator(".path").first.get_by_text("Editors", exact=True)).to_be_visible()
     screenshot("deleted-groups-access-back")
 
+    # His history tells why he lost it and got it back.
+    sentences = page.locator("#user-history .audit-sentence")
+    expect(sentences.nth(0)).to_contain_text(
+        "Ann Lee restored the group Editors, bringing back 1 member and 1 grant, "
+        "in the Admin Center"
+    )
+    expect(sentences.nth(1)).to_contain_text(
+        "Ann Lee deleted the group Editors (1 member), in the Admin Center"
+    )
+    expect(sentences.nth(2)).to_contain_text("Ann Lee added John Smith to Editors")
+    screenshot("deleted-groups-person-history")
+
 
 def test_restore_under_another_name_when_the_name_is_taken(
     page, live_server, sign_in, organization, org_admin, scene, screenshot, assert_accessible

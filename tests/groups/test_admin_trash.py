@@ -1,7 +1,11 @@
 """Deleted groups in the Django admin: read-only, restored by an action through the service."""
 
+import html
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import AuditEvent
 from groups import services
@@ -53,3 +57,17 @@ def test_the_restore_action_restores_through_the_service(
     assert Group.objects.filter(public_id=deleted.public_id, user=org_member).exists()
     event = AuditEvent.objects.get(action="group.restored")
     assert (event.channel, event.actor) == ("admin", operator)
+
+
+def test_the_restore_action_refuses_a_group_past_its_purge_date(admin_client, deleted):
+    DeletedGroup.objects.update(deleted_at=timezone.now() - timedelta(days=31))
+
+    response = admin_client.post(
+        reverse("admin:groups_deletedgroup_changelist"),
+        {"action": "restore", "_selected_action": [deleted.pk]},
+        follow=True,
+    )
+
+    assert "Editors: “Editors” was deleted on" in html.unescape(response.content.decode())
+    assert not Group.objects.filter(public_id=deleted.public_id).exists()
+    assert not AuditEvent.objects.filter(action="group.restored").exists()

@@ -1,8 +1,10 @@
 """The API's deleted groups: list, read (with what a restore would do), restore."""
 
 import uuid
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import AuditEvent
 from groups import services
@@ -114,6 +116,16 @@ def test_deleted_groups_restore_refuses_a_taken_name(admin_api, organization, de
 
     assert "name" in body["details"]
     assert DeletedGroup.objects.exists()
+
+
+def test_deleted_groups_restore_refuses_a_group_past_its_purge_date(admin_api, deleted):
+    DeletedGroup.objects.update(deleted_at=timezone.now() - timedelta(days=31))
+
+    body = error_of(admin_api.post(deleted_url(deleted.public_id, "/restore")), 409)
+
+    assert "can no longer be restored" in body["message"]
+    assert DeletedGroup.objects.exists()
+    assert not Group.objects.filter(public_id=deleted.public_id).exists()
 
 
 def test_deleted_groups_restore_refuses_unknown_fields(admin_api, deleted):

@@ -81,6 +81,41 @@ def post_change_form(client, obj, **changes):
     return client.post(url, data)
 
 
+def _inline_rows(data: dict, prefix: str) -> dict[str, str]:
+    """The saved rows of the inline ``prefix`` in a change form's data: row prefix → row id."""
+    return {
+        key[: -len("-id")]: value
+        for key, value in data.items()
+        if key.startswith(f"{prefix}-") and key.endswith("-id") and value
+    }
+
+
+def post_inline_delete(client, obj, prefix: str, row_id) -> None:
+    """Tick "Delete" on the inline row ``row_id`` of ``obj``'s change form and save it."""
+    url = change_url(obj)
+    data = form_data(client.get(url).content.decode(), f"{obj._meta.model_name}_form")
+    row = next(row for row, pk in _inline_rows(data, prefix).items() if pk == str(row_id))
+    data[f"{row}-DELETE"] = "on"
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+
+
+def post_inline_add(client, obj, prefix: str, **fields) -> None:
+    """Fill ``obj``'s change form's blank inline row of ``prefix`` with ``fields`` and save it."""
+    url = change_url(obj)
+    data = form_data(client.get(url).content.decode(), f"{obj._meta.model_name}_form")
+    index = int(data[f"{prefix}-TOTAL_FORMS"])
+    data[f"{prefix}-TOTAL_FORMS"] = str(index + 1)
+    data.update({f"{prefix}-{index}-{name}": value for name, value in fields.items()})
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+
+
+def actors_since(mark):
+    """The actor of each event written since ``mark``."""
+    return {event.actor for event in events_since(mark)}
+
+
 def groups_url(organization, name, *args):
     return reverse(f"groups:{name}", args=[organization.slug, *args])
 
@@ -310,9 +345,9 @@ def _new_inline_row(admin_client, user, group) -> dict:
 
 @covers("membership_remove")
 def test_membership_remove_writes_one_event_per_member_per_channel(
-    ui, admin_api, organization, group, org_admin
+    ui, admin_client, operator, admin_api, organization, group, org_admin
 ):
-    people = [make_member(organization, first_name=f"R{i}") for i in range(5)]
+    people = [make_member(organization, first_name=f"R{i}") for i in range(6)]
     group_services.membership_add(group=group, users=people, actor=None)
     with writes(("membership.removed", "ui")):
         ui.post(groups_url(organization, "member_remove", group.public_id, people[0].public_id))
@@ -326,6 +361,12 @@ def test_membership_remove_writes_one_event_per_member_per_channel(
         group_services.membership_remove(group=group, users=[people[4], people[0]], actor=None)
     with writes():
         group_services.membership_remove(group=group, users=[people[4]], actor=None)
+    mark = audit_mark()
+    with writes(("membership.removed", "admin")):
+        row = Membership.objects.get(group=group, user=people[5])
+        post_inline_delete(admin_client, group, "memberships", row.pk)
+    assert actors_since(mark) == {operator}
+    assert not Membership.objects.filter(group=group, user=people[5]).exists()
 
 
 @covers("membership_add_batch")
@@ -464,7 +505,7 @@ def test_permission_sets_write_one_event_per_channel(admin_client, organization)
 
 @covers("group_permission_set_add", "group_permission_set_remove")
 def test_group_permission_sets_write_one_event_per_channel(
-    ui, admin_api, organization, group, custom_set
+    ui, admin_client, operator, admin_api, organization, group, custom_set
 ):
     read_only = group_services.permission_set_by_key("read-only")
     with writes(("group.permission_set_added", "ui")):
@@ -493,6 +534,18 @@ def test_group_permission_sets_write_one_event_per_channel(
         group_services.group_permission_set_remove(
             group=group, permission_set=custom_set, actor=None
         )
+    mark = audit_mark()
+    with writes(("group.permission_set_added", "admin")):
+        post_inline_add(
+            admin_client, group, "permission_set_links", permission_set=str(custom_set.pk)
+        )
+    assert actors_since(mark) == {operator}
+    mark = audit_mark()
+    with writes(("group.permission_set_removed", "admin")):
+        link = group.permission_set_links.get(permission_set=custom_set)
+        post_inline_delete(admin_client, group, "permission_set_links", link.pk)
+    assert actors_since(mark) == {operator}
+    assert not group.permission_set_links.filter(permission_set=custom_set).exists()
 
 
 @covers("group_rights_grant", "group_rights_revoke")

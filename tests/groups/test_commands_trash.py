@@ -128,6 +128,16 @@ def test_restore_group_dry_run_says_what_would_not_come_back(
     assert DeletedGroup.objects.exists()
 
 
+def test_restore_group_refuses_a_group_past_its_purge_date(deleted):
+    age(deleted, 31)
+
+    for extra in ([], ["--dry-run"]):
+        with pytest.raises(CommandError, match="can no longer be restored"):
+            run("restore_group", "acme", "Editors", *extra)
+    assert DeletedGroup.objects.exists()
+    assert not AuditEvent.objects.filter(action="group.restored").exists()
+
+
 def test_restore_group_refuses_an_unknown_name(deleted):
     with pytest.raises(CommandError, match="No deleted group named “Nope”"):
         run("restore_group", "acme", "Nope")

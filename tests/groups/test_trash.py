@@ -2,7 +2,7 @@
 and keeps a snapshot; restoring brings back what still makes sense and says what could not;
 the purge removes old snapshots for good."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import AuditEvent, OrganizationGroupObjectPermission
-from groups import explain, grants, services, trash
+from groups import explain, grants, history, services, trash
 from groups.models import (
     DeletedGroup,
     Grant,
@@ -399,6 +399,65 @@ def test_group_restore_leaves_out_expired_and_deactivated_members(
     skipped = " | ".join(plan_later.skipped)
     assert "Member Dee Park <dee@example.com>: deactivated." in skipped
     assert f"the membership expired on {scene['until'].date().isoformat()}" in skipped
+
+
+def test_group_deleted_event_counts_direct_members_as_the_deleted_groups_list(
+    organization, org_admin, group, org_member, wu
+):
+    """Bo is a direct member; Wu is in Editors only through the member group Writers."""
+    writers = services.group_create(organization=organization, display_name="Writers", actor=None)
+    services.membership_add(group=writers, users=[wu], actor=None)
+    services.membership_add(group=group, users=[org_member], actor=None)
+    services.member_group_add(parent=group, child=writers, actor=None)
+    assert group.memberships.count() == 2
+
+    services.group_delete(group=group, actor=org_admin)
+
+    event = AuditEvent.objects.get(action="group.deleted")
+    deleted = deleted_editors(organization)
+    assert event.before["members"] == deleted.member_count == 1
+    assert event.before["member_groups"] == 1
+    assert history.sentence(event).text == (
+        "Ann Lee deleted the group Editors (1 member and 1 member group)"
+    )
+
+
+def past_due(deleted, days=31):
+    DeletedGroup.objects.filter(pk=deleted.pk).update(
+        deleted_at=timezone.now() - timedelta(days=days)
+    )
+    deleted.refresh_from_db()
+    return deleted
+
+
+def test_group_restore_refuses_a_group_past_its_purge_date_and_changes_nothing(
+    organization, org_admin, group
+):
+    services.group_delete(group=group, actor=org_admin)
+    deleted = past_due(deleted_editors(organization))
+    mark = audit_mark()
+
+    with pytest.raises(ValidationError) as excinfo:
+        trash.group_restore(deleted=deleted, actor=org_admin)
+
+    assert excinfo.value.code == services.CONFLICT
+    day = deleted.deleted_at.astimezone(UTC).date()
+    assert excinfo.value.messages == [
+        f"“Editors” was deleted on {day:%Y-%m-%d} (UTC), more than 30 days ago: it is due to "
+        "be removed for good and can no longer be restored."
+    ]
+    assert not Group.objects.filter(public_id=group.public_id).exists()
+    assert DeletedGroup.objects.count() == 1
+    assert events_since(mark) == []
+
+
+def test_group_restore_on_the_last_day_still_works(organization, org_admin, group):
+    services.group_delete(group=group, actor=org_admin)
+    deleted = past_due(deleted_editors(organization), days=29)
+
+    trash.group_restore(deleted=deleted, actor=org_admin)
+
+    assert Group.objects.filter(public_id=group.public_id).exists()
 
 
 def test_group_restore_of_a_group_restored_already_is_refused(organization, org_admin, group):

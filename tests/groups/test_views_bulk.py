@@ -242,9 +242,13 @@ def test_members_remove_without_javascript_confirms_by_name_first(client, group,
     assert "Remove 2 members from Editors?" in body
     assert "P0 Acme" in body and "P1 Acme" in body and "P2 Acme" not in body
     assert "will lose the access Editors gives" in body
+    mark = audit_mark()
     response = client.post(url("members_remove", group), {"users": picked, "step": "apply"})
     assert response.status_code == 302
     assert member_emails(group) == {"p2@acme.example"}
+    assert [(e.action, e.channel, e.actor) for e in events_since(mark)] == [
+        ("membership.removed", "ui", org_admin)
+    ] * 2
     assert messages_of(response) == ["Removed 2 members from Editors: P0 Acme, P1 Acme."]
 
 
@@ -259,7 +263,11 @@ def test_members_remove_with_htmx_applies_and_refreshes(client, group, org_admin
     assert response.status_code == 200
     assert "membership-changed" in response["HX-Trigger"]
     assert member_emails(group) == set()
-    assert [e.action for e in events_since(mark)] == ["membership.removed"] * 3
+    events = events_since(mark)
+    assert [(e.action, e.channel, e.actor) for e in events] == [
+        ("membership.removed", "ui", org_admin)
+    ] * 3
+    assert {e.before["user_id"] for e in events} == {str(p.public_id) for p in three}
 
 
 def test_members_remove_nothing_picked_says_so(client, group, org_admin, three):

@@ -1,11 +1,14 @@
 """The Deleted groups page and Restore (groups/views_trash.py)."""
 
+import html
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import AuditEvent
 from groups import services
@@ -203,6 +206,32 @@ def test_deleted_group_restore_without_javascript(admin_client, organization, de
     event = AuditEvent.objects.get(action="group.restored")
     assert event.channel == "ui"
     assert not DeletedGroup.objects.exists()
+
+
+def test_deleted_group_restore_refuses_a_group_past_its_purge_date(admin_client, deleted):
+    DeletedGroup.objects.update(deleted_at=timezone.now() - timedelta(days=31))
+
+    response = admin_client.post(restore_url(deleted))
+
+    assert response.status_code == 302
+    assert response["Location"] == list_url(deleted.organization)
+    [message] = messages_of(response)
+    assert message.startswith("“Editors” was deleted on ")
+    assert message.endswith("can no longer be restored.")
+    assert not Group.objects.filter(public_id=deleted.public_id).exists()
+    assert not AuditEvent.objects.filter(action="group.restored").exists()
+
+
+def test_a_group_past_its_purge_date_offers_no_restore(admin_client, organization, deleted):
+    DeletedGroup.objects.update(deleted_at=timezone.now() - timedelta(days=31))
+
+    listing = admin_client.get(list_url(organization)).content.decode()
+    review = html.unescape(admin_client.get(restore_url(deleted)).content.decode())
+
+    assert "due for removal" in listing
+    assert 'aria-label="Restore Editors"' not in listing
+    assert "can no longer be restored" in review
+    assert "Restore group</button>" not in review
 
 
 def test_deleted_group_restore_with_htmx_redirects_to_the_group(admin_client, deleted):
