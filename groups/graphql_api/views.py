@@ -64,6 +64,9 @@ def _organization(request, key):
     if key is not None:
         if named and named != key.organization.slug:
             return None, _errors(404, "No such organization for this API key.", "NOT_FOUND")
+        if not access.can(key.user, "view", key.organization):
+            message = f"The API key's user is no longer in {key.organization}."
+            return None, _errors(403, message, "FORBIDDEN")
         return key.organization, None
     if not named:
         organizations = list(queries.organizations_of(request.user)[:2])

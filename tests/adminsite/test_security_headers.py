@@ -135,6 +135,31 @@ def test_api_answers_are_never_cached(organization, org_admin):
     api = bearer(token_for(key, secret))
     assert_not_cacheable(api.get(api_url("groups")))
     assert_not_cacheable(api.get(api_url("groups/00000000-0000-0000-0000-000000000000")))
+    graphql = api.post(
+        "/graphql", json.dumps({"query": "{ authGroups { count } }"}), "application/json"
+    )
+    assert graphql.status_code == 200
+    assert_not_cacheable(graphql)
+    token = api.post(
+        "/api/token",
+        json.dumps({"keyId": str(key.public_id), "keySecret": secret}),
+        "application/json",
+    )
+    assert_not_cacheable(token)
+    conductor = api.get("/api/groups", HTTP_X_AUTHORIZATION=token.json()["token"])
+    assert conductor.status_code == 200
+    assert_not_cacheable(conductor)
+
+
+def test_csv_exports_are_never_cached(client, organization, org_admin, group):
+    client.force_login(org_admin)
+    for url in (
+        reverse("groups:members_export", args=[organization.slug, group.public_id]),
+        reverse("groups:audit_log_export", args=[organization.slug]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200 and response.streaming
+        assert_not_cacheable(response)
 
 
 def test_session_and_csrf_cookies_are_http_only_and_same_site(client, org_admin):

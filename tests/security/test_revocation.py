@@ -1,6 +1,7 @@
 """Revocation is immediate: after removal from a group (directly or through a nested group), key
-revocation or deactivation, the very next request is refused, htmx requests of an already open
-page included. Nothing caches permissions across requests."""
+revocation, deactivation, removal from the organization or the right taken back, the very next
+request is refused (session, htmx of an already open page, API key, GraphQL, Conductor token).
+Nothing caches permissions across requests."""
 
 from django.test import Client
 
@@ -128,5 +129,57 @@ def test_a_deactivated_user_is_signed_out_and_their_keys_refused_at_once(world):
     response = session.post(f"{detail}settings/", {"display_name": "x"}, **HTMX)
     assert response["HX-Redirect"].startswith("/accounts/login/")
     assert key.get(f"/t/acme/api/v1/groups/{world.acme.group.public_id}").status_code == 401
+    world.acme.group.refresh_from_db()
+    assert world.acme.group.display_name == "Editors"
+
+
+def test_the_right_itself_taken_back_refuses_the_next_request(world):
+    """Not the membership but the right: revoking the rights a group held on Editors."""
+    keepers, pat = _keeper_group(world)
+    group_services.membership_add(group=keepers, users=[pat], actor=world.acme.admin)
+    client = Client()
+    client.force_login(pat)
+    for method, url, headers in _requests(world):
+        assert _status(client, method, url, headers) == 200
+
+    group_services.group_rights_revoke(
+        group=world.acme.group,
+        holder_group=keepers,
+        rights=["view_group", "change_group", "manage_members"],
+        actor=world.acme.admin,
+    )
+
+    for method, url, headers in _requests(world):
+        assert _status(client, method, url, headers) == 404, (method, url)
+
+
+def test_removal_from_the_organization_refuses_every_channel_at_once(world):
+    """The manager taken out of Acme: the open page, the API key, GraphQL and a Conductor
+    token already exchanged are all refused on their very next request."""
+    manager = world.users["manager"]
+    session = world.client("manager")
+    key = Client(HTTP_AUTHORIZATION=f"Bearer {world.tokens['manager']}")
+    conductor = world.conductor_client("manager")
+    detail = f"{PORTAL}groups/{world.acme.group.public_id}/"
+    graphql = '{"query": "{ authGroups { count } }"}'
+    assert session.get(detail, **HTMX).status_code == 200
+    assert key.get(f"/t/acme/api/v1/groups/{world.acme.group.public_id}").status_code == 200
+    assert key.post("/graphql", graphql, content_type="application/json").status_code == 200
+    assert conductor.get(f"/api/groups/{world.acme.group.slug}").status_code == 200
+
+    account_services.organization_user_remove(
+        organization=world.acme.organization, user=manager, actor=world.acme.admin
+    )
+
+    assert session.get(detail, **HTMX).status_code == 404
+    response = session.post(f"{detail}settings/", {"display_name": "x"}, **HTMX)
+    assert response.status_code == 404
+    api_status = key.get(f"/t/acme/api/v1/groups/{world.acme.group.public_id}").status_code
+    assert api_status == 404, api_status  # the organization is no longer theirs to see
+    answer = key.post("/graphql", graphql, content_type="application/json")
+    assert answer.status_code == 403, answer.content
+    assert answer.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    conductor_status = conductor.get(f"/api/groups/{world.acme.group.slug}").status_code
+    assert conductor_status == 401, conductor_status  # INVALID_TOKEN: no longer in Acme
     world.acme.group.refresh_from_db()
     assert world.acme.group.display_name == "Editors"
