@@ -162,6 +162,34 @@ def test_admin_renames_a_group_in_the_settings_tab(
     assert group.display_name == "Copy Editors"
 
 
+def test_a_tampered_form_is_refused_with_a_message_and_changes_nothing(
+    page, live_server, sign_in, org_admin, group, screenshot
+):
+    """Someone adds a field the form does not take (with the browser's tools): the panel
+    stays, the message region says which field was refused, and nothing is saved."""
+    sign_in(org_admin)
+    open_group(page, "Editors")
+    open_tab(page, "Settings")
+    page.get_by_label("Name", exact=True).fill("Tampered Editors")
+    page.get_by_label("Name", exact=True).evaluate(
+        """field => {
+            const extra = document.createElement("input");
+            extra.type = "hidden";
+            extra.name = "organization";
+            extra.value = "globex";
+            field.form.appendChild(extra);
+        }"""
+    )
+    page.get_by_role("button", name="Save Changes").click()
+    expect(page.locator("#messages")).to_contain_text(
+        "This form does not take the field “organization”. Nothing was changed."
+    )
+    expect(panel(page).get_by_role("heading", name="Editors", level=2)).to_be_visible()
+    screenshot("admin-center-tampered-form-refused")
+    group.refresh_from_db()
+    assert group.display_name == "Editors"
+
+
 def test_default_group_cannot_be_deleted(
     page, live_server, sign_in, org_admin, users_group, screenshot
 ):
