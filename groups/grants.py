@@ -151,18 +151,29 @@ def resource_delete(*, resource: Resource, channel: str = Channel.SYSTEM, actor)
     resource.delete()
 
 
+@transaction.atomic
 def resource_for(obj, *, actor=None) -> Resource:
-    """The Resource of an instance of a registered model (made on first use)."""
+    """The Resource of an instance of a registered model, made on first use (and recorded in
+    the audit trail then, as made by the system: asking about access is not a change)."""
     resource_type = resource_types.for_model(type(obj))
     organization = obj
     for part in resource_type.organization_field.split("__"):
         organization = getattr(organization, part)
-    resource, _ = Resource.objects.get_or_create(
+    resource, created = Resource.objects.get_or_create(
         organization=organization,
         type=resource_type.key,
         key=str(obj.pk),
         defaults={"name": str(obj)[:100], "created_by": actor},
     )
+    if created:
+        audit_record(
+            action="resource.created",
+            organization=organization,
+            target=resource,
+            after={"ref": resource.ref, "name": resource.name, "folder": None},
+            channel=Channel.SYSTEM,
+            actor=actor,
+        )
     return resource
 
 

@@ -842,7 +842,10 @@ def test_registered_model_instances_are_resources(organization, org_admin, dee, 
         str(key.pk),
     )
     assert protected.name == "CI"
+    [made] = AuditEvent.objects.filter(action="resource.created")
+    assert (made.channel, made.actor, made.after["name"]) == (AuditEvent.Channel.SYSTEM, None, "CI")
     assert grants.resource_for(key) == protected
+    assert AuditEvent.objects.filter(action="resource.created").count() == 1
     assert not explain.can(dee, "READ", key)
 
     grant(dee, protected, "READ")
