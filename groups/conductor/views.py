@@ -8,6 +8,7 @@ A Conductor group id is our group's slug; a Conductor user id is the person's em
 
 from functools import reduce
 from operator import or_
+from typing import Annotated
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -15,6 +16,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, JsonResponse
 from ninja import Body, Router, Schema
+from ninja.schema import DjangoGetter
+from pydantic import AfterValidator, model_validator
 
 from accounts.api_keys import api_key_for_credentials
 from accounts.audit import Channel
@@ -33,26 +36,51 @@ User = get_user_model()
 DONE: dict = {}
 
 
-class TokenIn(Schema):
-    keyId: str = ""
-    keySecret: str = ""
+def _text(value: str) -> str:
+    """Refuses a lone surrogate (JSON may escape one: ``"\\ud800"``): it is no text, and the
+    database driver failed on it (a 500)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("This is not text: it holds a lone surrogate.") from None
+    return value
 
 
-class UpsertGroupIn(Schema):
-    description: str | None = None
-    roles: list[str] = []
+Text = Annotated[str, AfterValidator(_text)]
+
+
+class ObjectIn(Schema):
+    """A body that must be a JSON object. Schemas read attributes too, so a list, a string or
+    a number would otherwise pass as an empty object (``PUT /api/groups/x`` with ``[]``: 200)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, data):
+        if not isinstance(data._obj if isinstance(data, DjangoGetter) else data, dict):
+            raise ValueError("Send a JSON object.")
+        return data
+
+
+class TokenIn(ObjectIn):
+    keyId: Text = ""
+    keySecret: Text = ""
+
+
+class UpsertGroupIn(ObjectIn):
+    description: Text | None = None
+    roles: list[Text] = []
     defaultAccess: dict[str, list[str]] | None = None
 
 
-class RefIn(Schema):
-    type: str
-    id: str
+class RefIn(ObjectIn):
+    type: Text
+    id: Text
 
 
-class AuthorizationIn(Schema):
+class AuthorizationIn(ObjectIn):
     subject: RefIn
     target: RefIn
-    access: list[str]
+    access: list[Text]
 
 
 # --- lookups ---------------------------------------------------------------------------------
