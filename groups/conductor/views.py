@@ -6,6 +6,7 @@ A Conductor group id is our group's slug; a Conductor user id is the person's em
 ``WORKFLOW_DEF:checkout`` is the resource of that type and key.
 """
 
+from contextlib import contextmanager
 from functools import reduce
 from operator import or_
 from typing import Annotated
@@ -150,6 +151,23 @@ def _resource(organization, target: RefIn) -> Resource | None:
     return Resource.objects.filter(
         organization=organization, type=target.type, key=target.id.strip()
     ).first()
+
+
+# The services name a target's fields as a resource's; an authorization body nests them.
+TARGET_FIELDS = {"type": "target.type", "key": "target.id"}
+
+
+@contextmanager
+def _naming_target_fields():
+    """Refusals about the target name ``target.type`` and ``target.id``, as the body does."""
+    try:
+        yield
+    except ValidationError as error:
+        if not hasattr(error, "error_dict"):
+            raise
+        raise ValidationError(
+            {TARGET_FIELDS.get(field, field): errors for field, errors in error.error_dict.items()}
+        ) from error
 
 
 # --- token ----------------------------------------------------------------------------------
@@ -303,7 +321,7 @@ def authorization_grant(request, payload: AuthorizationIn):
     is registered (audited) as a resource of its type."""
     organization = request.api_key.organization
     access.require(request.user, "manage_access", organization)
-    with transaction.atomic():
+    with _naming_target_fields(), transaction.atomic():
         subject = _subject(organization, payload.subject)
         resource = _resource(organization, payload.target)
         if resource is None:
@@ -331,7 +349,8 @@ def authorization_remove(request, payload: AuthorizationIn):
     organization = request.api_key.organization
     access.require(request.user, "manage_access", organization)
     subject = _subject(organization, payload.subject)
-    resource = _resource(organization, payload.target)
+    with _naming_target_fields():
+        resource = _resource(organization, payload.target)
     if resource is not None:
         grants.grant_remove(
             organization=organization,
