@@ -361,7 +361,12 @@ def members_add(request, org_slug, group_id):
         if not picked:
             error = "Pick at least one person to add."
         elif not expiry.is_valid():
-            error = " ".join(m for messages_ in expiry.errors.values() for m in messages_)
+            # The message names the field: the panel shows it above the search, not beside it.
+            error = " ".join(
+                f"{expiry.fields[field].label}: {message}"
+                for field, messages_ in expiry.errors.items()
+                for message in messages_
+            )
         elif unknown:
             error = (
                 f"Nothing was added: {len(unknown)} of the people picked are not in {organization}."

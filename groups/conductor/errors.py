@@ -72,7 +72,9 @@ def install(api) -> None:
         validation = [
             {
                 "path": ".".join(
-                    str(p) for p in item.get("loc", ()) if p not in ("body", "query", "path")
+                    str(p)
+                    for p in item.get("loc", ())
+                    if p not in ("body", "query", "path", "payload")
                 )
                 or "body",
                 "message": item.get("msg", "Invalid."),

@@ -6,8 +6,10 @@ A Conductor group id is our group's slug; a Conductor user id is the person's em
 ``WORKFLOW_DEF:checkout`` is the resource of that type and key.
 """
 
+from contextlib import contextmanager
 from functools import reduce
 from operator import or_
+from typing import Annotated
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -15,6 +17,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, JsonResponse
 from ninja import Body, Router
+from ninja.schema import DjangoGetter
+from pydantic import AfterValidator, model_validator
 
 from accounts.api_keys import api_key_for_credentials
 from accounts.audit import Channel
@@ -34,26 +38,52 @@ User = get_user_model()
 DONE: dict = {}
 
 
-class TokenIn(Strict):
-    keyId: str = ""
-    keySecret: str = ""
+def _text(value: str) -> str:
+    """Refuses a lone surrogate (JSON may escape one: ``"\\ud800"``): it is no text, and the
+    database driver failed on it (a 500)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("This is not text: it holds a lone surrogate.") from None
+    return value
 
 
-class UpsertGroupIn(Strict):
-    description: str | None = None
-    roles: list[str] = []
+Text = Annotated[str, AfterValidator(_text)]
+
+
+class ObjectIn(Strict):
+    """A body that must be a JSON object of the fields Conductor defines (others are refused).
+    Schemas read attributes too, so a list, a string or a number would otherwise pass as an
+    empty object (``PUT /api/groups/x`` with ``[]``: 200)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, data):
+        if not isinstance(data._obj if isinstance(data, DjangoGetter) else data, dict):
+            raise ValueError("Send a JSON object.")
+        return data
+
+
+class TokenIn(ObjectIn):
+    keyId: Text = ""
+    keySecret: Text = ""
+
+
+class UpsertGroupIn(ObjectIn):
+    description: Text | None = None
+    roles: list[Text] = []
     defaultAccess: dict[str, list[str]] | None = None
 
 
-class RefIn(Strict):
-    type: str
-    id: str
+class RefIn(ObjectIn):
+    type: Text
+    id: Text
 
 
-class AuthorizationIn(Strict):
+class AuthorizationIn(ObjectIn):
     subject: RefIn
     target: RefIn
-    access: list[str]
+    access: list[Text]
 
 
 # --- lookups ---------------------------------------------------------------------------------
@@ -123,6 +153,23 @@ def _resource(organization, target: RefIn) -> Resource | None:
     return Resource.objects.filter(
         organization=organization, type=target.type, key=target.id.strip()
     ).first()
+
+
+# The services name a target's fields as a resource's; an authorization body nests them.
+TARGET_FIELDS = {"type": "target.type", "key": "target.id"}
+
+
+@contextmanager
+def _naming_target_fields():
+    """Refusals about the target name ``target.type`` and ``target.id``, as the body does."""
+    try:
+        yield
+    except ValidationError as error:
+        if not hasattr(error, "error_dict"):
+            raise
+        raise ValidationError(
+            {TARGET_FIELDS.get(field, field): errors for field, errors in error.error_dict.items()}
+        ) from error
 
 
 # --- token ----------------------------------------------------------------------------------
@@ -276,7 +323,7 @@ def authorization_grant(request, payload: AuthorizationIn):
     is registered (audited) as a resource of its type."""
     organization = request.api_key.organization
     access.require(request.user, "manage_access", organization)
-    with transaction.atomic():
+    with _naming_target_fields(), transaction.atomic():
         subject = _subject(organization, payload.subject)
         resource = _resource(organization, payload.target)
         if resource is None:
@@ -304,7 +351,8 @@ def authorization_remove(request, payload: AuthorizationIn):
     organization = request.api_key.organization
     access.require(request.user, "manage_access", organization)
     subject = _subject(organization, payload.subject)
-    resource = _resource(organization, payload.target)
+    with _naming_target_fields():
+        resource = _resource(organization, payload.target)
     if resource is not None:
         grants.grant_remove(
             organization=organization,

@@ -87,8 +87,13 @@ def format_error(error: GraphQLError) -> dict:
 
 
 def log_unexpected(errors) -> None:
-    """Log what is a bug (syntax errors and refusals are the caller's business, not a log's)."""
+    """Log what is a bug (syntax errors and refusals are the caller's business, not a log's).
+    Variables the schema refuses (an input field it does not have) carry a GraphQLError."""
     for error in errors:
         original = error.original_error
-        if original is not None and describe(original) is None:
+        if (
+            original is not None
+            and not isinstance(original, GraphQLError)
+            and describe(original) is None
+        ):
             logger.error("GraphQL resolver failed", exc_info=original)

@@ -9,6 +9,8 @@
   GET is a 405: queries travel by POST only.
 """
 
+import json
+
 from csp.decorators import csp_update
 from django.conf import settings
 from django.http import Http404, HttpResponseNotAllowed, JsonResponse
@@ -86,6 +88,57 @@ def _organization(request, key):
         return None, _errors(404, "No such organization.", "NOT_FOUND")
 
 
+def _lone_surrogate(value) -> str | None:
+    """The first lone surrogate in the strings (keys included) of a parsed JSON value, or None.
+    JSON may escape one (``"\\ud800"``), but it is no text: the database driver fails on it."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str):
+            for character in item:
+                if 0xD800 <= ord(character) <= 0xDFFF:
+                    return f"\\u{ord(character):04x}"
+    return None
+
+
+def _body_refusal(request):
+    """A 400 for a body that is not a GraphQL request in JSON text, before strawberry reads it
+    (bytes that are not UTF-8 made it fail with a 500, so did a JSON string or number, and a
+    lone surrogate reached the database driver)."""
+    try:
+        text = request.body.decode("utf-8")
+    except UnicodeDecodeError:
+        return _errors(400, "The request body is not valid UTF-8.", "BAD_USER_INPUT")
+    if "application/json" not in (request.content_type or ""):
+        return _errors(
+            400, "Send the request as JSON (Content-Type: application/json).", "BAD_USER_INPUT"
+        )
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return _errors(400, "The request body is not valid JSON.", "BAD_USER_INPUT")
+    if not isinstance(data, dict):
+        return _errors(
+            400,
+            "The request body must be a JSON object with “query” (and “variables”, "
+            "“operationName”).",
+            "BAD_USER_INPUT",
+        )
+    surrogate = _lone_surrogate(data)
+    if surrogate is not None:
+        return _errors(
+            400,
+            f"The request body holds a lone surrogate ({surrogate}), which is not text.",
+            "BAD_USER_INPUT",
+        )
+    return None
+
+
 @csp_update({"font-src": ["data:"]})  # GraphiQL's fonts are inline data: URLs
 def _graphiql(request):
     """GraphiQL (DEBUG only), from static files shipped with the project: works offline."""
@@ -116,6 +169,9 @@ def graphql(request):
             "UNAUTHENTICATED",
         )
     organization, refusal = _organization(request, key)
+    if refusal is not None:
+        return refusal
+    refusal = _body_refusal(request)
     if refusal is not None:
         return refusal
     request.graphql_organization = organization

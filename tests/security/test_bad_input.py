@@ -164,6 +164,134 @@ def test_api_raw_bodies_with_invalid_text_are_refused_cleanly(world, raw):
     assert checksum() == before
 
 
+# Bodies that are not a JSON object of text: bytes that are not UTF-8, a sequence cut short,
+# NUL bytes, escaped lone surrogates, JSON that is not an object, nothing at all.
+RAW_BODIES = {
+    "invalid utf-8": b'{"query": "\xff"}',
+    "truncated sequence": b'{"query": "caf\xc3"}',
+    "nul bytes": b"\x00\x00\x00",
+    "nul in a string": b'{"query": "\x00"}',
+    "lone high surrogate": b'{"query": "\\ud800"}',
+    "lone low surrogate in a key": b'{"\\udfff": "x"}',
+    "a list": b"[]",
+    "a string": b'"just a string"',
+    "a number": b"42",
+    "null": b"null",
+    "empty": b"",
+}
+CREATE = "mutation($name: String!) { authGroupCreate(input: {name: $name}) { id } }"
+
+
+@pytest.mark.parametrize("raw", RAW_BODIES.values(), ids=RAW_BODIES.keys())
+def test_graphql_raw_bodies_with_invalid_text_are_refused_cleanly(world, raw):
+    """Invalid UTF-8 was a 500 (strawberry decoded the body blindly), so was a JSON string."""
+    client = _api(world)
+    before = checksum()
+    response = client.generic("POST", "/graphql", raw, content_type="application/json")
+    assert response.status_code == 400, response.content
+    [error] = response.json()["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["message"]
+    assert checksum() == before
+
+
+@pytest.mark.parametrize(
+    "raw, said",
+    [
+        (b'{"query": "{ authGroups { count } }\xff"}', "not valid UTF-8"),
+        (b'{"query": "\xe2\x82"}', "not valid UTF-8"),
+        (b'{"query": "{ authGroups { count } }", "x": "caf\xc3"}', "not valid UTF-8"),
+        (
+            json.dumps({"query": CREATE, "variables": {"name": "Ed\ud800"}}).encode(),
+            "lone surrogate (\\ud800)",
+        ),
+        (
+            json.dumps({"query": CREATE, "variables": {"name": ["a", {"b": "\udc00"}]}}).encode(),
+            "lone surrogate (\\udc00)",
+        ),
+        (b'"query"', "must be a JSON object"),
+        (b"[1, 2]", "must be a JSON object"),
+        (b"{", "not valid JSON"),
+        (b"[" * 100_000, "not valid JSON"),
+    ],
+)
+def test_graphql_refusal_of_a_raw_body_says_what_is_wrong(world, raw, said):
+    client = _api(world)
+    before = checksum()
+    response = client.generic("POST", "/graphql", raw, content_type="application/json")
+    assert response.status_code == 400, response.content
+    [error] = response.json()["errors"]
+    assert said in error["message"], error
+    assert error["extensions"] == {"code": "BAD_USER_INPUT"}
+    assert checksum() == before
+
+
+def test_graphql_without_credentials_is_401_whatever_the_body(world):
+    response = Client().generic(
+        "POST", "/graphql", b'{"query": "\xff"}', content_type="application/json"
+    )
+    assert response.status_code == 401
+
+
+def _conductor_requests(world):
+    return [
+        ("PUT", f"/api/groups/{world.acme.group.slug}"),
+        ("PUT", "/api/groups/brand-new"),
+        ("POST", "/api/auth/authorization"),
+        ("DELETE", "/api/auth/authorization"),
+        ("POST", "/api/token"),
+    ]
+
+
+CONDUCTOR_RAW_BODIES = {name: raw for name, raw in RAW_BODIES.items() if "surrogate" not in name}
+
+
+@pytest.mark.parametrize("raw", CONDUCTOR_RAW_BODIES.values(), ids=CONDUCTOR_RAW_BODIES.keys())
+def test_conductor_raw_bodies_with_invalid_text_are_refused_cleanly(world, raw):
+    """A list, a string or a number passed as an empty object before (PUT a group: 200)."""
+    client = world.conductor_client("admin")
+    for method, url in _conductor_requests(world):
+        before = checksum()
+        response = client.generic(method, url, raw, content_type="application/json")
+        assert response.status_code == 400, (method, url, response.content)
+        body = response.json()
+        assert body["status"] == 400 and body["code"] == "INVALID_REQUEST" and body["message"]
+        assert checksum() == before, (method, url)
+
+
+def _authorization(subject="person", target="checkout", access="READ"):
+    return {
+        "subject": {"type": "USER", "id": subject},
+        "target": {"type": "WORKFLOW_DEF", "id": target},
+        "access": [access],
+    }
+
+
+@pytest.mark.parametrize(
+    "method, url, body, path",
+    [
+        ("PUT", "/api/groups/editors", {"description": "Ed\ud800"}, "description"),
+        ("PUT", "/api/groups/brand-new", {"description": "\udfff"}, "description"),
+        ("PUT", "/api/groups/editors", {"roles": ["ADMIN", "\ud800"]}, "roles.1"),
+        ("POST", "/api/auth/authorization", _authorization(target="\ud800"), "target.id"),
+        ("POST", "/api/auth/authorization", _authorization(subject="\ud800"), "subject.id"),
+        ("POST", "/api/auth/authorization", _authorization(access="\ud800"), "access.0"),
+        ("DELETE", "/api/auth/authorization", _authorization(target="\ud800"), "target.id"),
+        ("POST", "/api/token", {"keyId": "\ud800", "keySecret": "x"}, "keyId"),
+        ("POST", "/api/token", {"keyId": "k", "keySecret": "\udbff"}, "keySecret"),
+    ],
+)
+def test_conductor_lone_surrogates_are_refused_naming_the_field(world, method, url, body, path):
+    """They reached the database driver or the secret's hash: 500s (description, target id,
+    keySecret)."""
+    client = world.conductor_client("admin")
+    before = checksum()
+    response = client.generic(method, url, json.dumps(body), content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert [error["path"] for error in response.json()["validationErrors"]] == [path]
+    assert checksum() == before
+
+
 @pytest.mark.parametrize(
     "raw",
     [

@@ -434,3 +434,114 @@ def test_graphql_answers_not_found_for_another_organizations_group(world, channe
         assert response.status_code == 200, response.content
         codes = [error["extensions"]["code"] for error in response.json()["errors"]]
         assert codes == ["NOT_FOUND"], response.json()
+
+
+def _graphql_client(world, channel):
+    if channel == "session":
+        return world.client("admin"), "/graphql?organization=acme"
+    return Client(HTTP_AUTHORIZATION=f"Bearer {world.acme.token}"), "/graphql"
+
+
+def _graphql(client, url, query, variables):
+    """The operation's answer, after checking that it changed nothing."""
+    before = checksum()
+    body = json.dumps({"query": query, "variables": variables})
+    response = client.post(url, body, content_type="application/json")
+    assert checksum() == before, query
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+@pytest.mark.parametrize("channel", ["session", "api key"])
+def test_graphql_mutations_on_or_naming_another_organizations_objects_are_not_found(world, channel):
+    """Updating Globex's group, adding Globex's people or groups to Acme's, removing them by
+    id: NOT_FOUND, the foreign ids listed, nothing changed."""
+    client, url = _graphql_client(world, channel)
+    ours, theirs = str(world.acme.group.public_id), str(world.globex.group.public_id)
+    their_user = str(world.globex.member_of_group.public_id)
+    their_child = str(world.globex.child.public_id)
+    update = "mutation($input: UpdateAuthGroup!) { authGroupUpdate(input: $input) { name } }"
+    add = """mutation($id: ID!, $members: [AuthGroupMemberInput!]!) {
+      authGroupAddMembers(id: $id, members: $members) { id } }"""
+    remove = """mutation($id: ID!, $ids: [ID!]!) {
+      authGroupRemoveMembers(id: $id, memberIds: $ids) { id } }"""
+    operations = [
+        (update, {"input": {"id": theirs, "name": "Taken over"}}, None),
+        (add, {"id": ours, "members": [{"id": their_user, "memberType": "User"}]}, [their_user]),
+        (add, {"id": ours, "members": [{"id": their_child, "memberType": "Group"}]}, [their_child]),
+        (add, {"id": ours, "members": [{"id": theirs, "memberType": "Group"}]}, [theirs]),
+        (
+            add,
+            {
+                "id": ours,
+                "members": [
+                    {"id": str(world.users["member"].public_id), "memberType": "User"},
+                    {"id": their_user, "memberType": "User"},
+                ],
+            },
+            [their_user],
+        ),
+        (add, {"id": theirs, "members": [{"id": their_user, "memberType": "User"}]}, None),
+        (remove, {"id": ours, "ids": [their_user, their_child]}, [their_user, their_child]),
+        (remove, {"id": theirs, "ids": [their_user]}, None),
+    ]
+    for query, variables, unknown in operations:
+        answer = _graphql(client, url, query, variables)
+        [error] = answer["errors"]
+        assert error["extensions"]["code"] == "NOT_FOUND", (variables, answer)
+        if unknown is not None:
+            assert error["extensions"]["memberIds"] == unknown, answer
+        assert answer["data"] is None
+
+
+@pytest.mark.parametrize("channel", ["session", "api key"])
+def test_graphql_auth_groups_by_ids_leaves_out_another_organizations_groups(world, channel):
+    client, url = _graphql_client(world, channel)
+    query = "query($ids: [ID!]) { authGroups(ids: $ids) { count records { id } } }"
+    theirs = [str(world.globex.group.public_id), str(world.globex.child.public_id)]
+    answer = _graphql(client, url, query, {"ids": theirs})
+    assert answer == {"data": {"authGroups": {"count": 0, "records": []}}}
+    ours = str(world.acme.group.public_id)
+    answer = _graphql(client, url, query, {"ids": [*theirs, ours]})
+    assert answer["data"]["authGroups"] == {"count": 1, "records": [{"id": ours}]}
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("organization", "globex"),
+        ("organizationId", "1"),
+        ("kind", "administrators"),
+        ("isProtected", True),
+        ("protected", True),
+        ("slug", "administrators"),
+    ],
+)
+def test_graphql_inputs_refuse_fields_they_do_not_have(world, field, value, caplog):
+    """Mass assignment: the schema refuses an input field it does not declare, written in the
+    query or sent in the variables; nothing is created or changed, and the caller's mistake is
+    not logged as a server error (it was, for the variables)."""
+    client, url = _graphql_client(world, "api key")
+    ours = str(world.acme.group.public_id)
+    literal = json.dumps(value)
+    create = f'authGroupCreate(input: {{name: "Sneaky", {field}: {literal}}}) {{ id }}'
+    update = f'authGroupUpdate(input: {{id: "{ours}", {field}: {literal}}}) {{ id }}'
+    for query, variables in (
+        (
+            "mutation($input: CreateAuthGroup!) { authGroupCreate(input: $input) { id } }",
+            {"input": {"name": "Sneaky", field: value}},
+        ),
+        (
+            "mutation($input: UpdateAuthGroup!) { authGroupUpdate(input: $input) { id } }",
+            {"input": {"id": ours, "name": "Sneaky", field: value}},
+        ),
+        (f"mutation {{ {create} }}", {}),
+        (f"mutation {{ {update} }}", {}),
+    ):
+        answer = _graphql(client, url, query, variables)
+        assert answer.get("data") is None, answer
+        [error] = answer["errors"]
+        # "unknown field 'kind'" (in the variables), "Field 'kind' is not defined" (in the query)
+        assert f"'{field}'" in error["message"], error
+        assert "unknown field" in error["message"] or "not defined" in error["message"], error
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == []
