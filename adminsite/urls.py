@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.decorators.http import require_http_methods
 
 from groups.api import api
 from groups.graphql_api.views import graphql
@@ -18,7 +19,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        require_http_methods(["GET", "POST"])(
+            auth_views.LoginView.as_view(redirect_authenticated_user=True)
+        ),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -5,6 +5,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
+from django.views.decorators.http import require_safe
 
 from groups.api.errors import error_body
 from groups.api.middleware import API_PATH
@@ -12,6 +13,7 @@ from groups.queries import organizations_of
 
 
 @login_required
+@require_safe
 def home(request):
     """Signed-in people land on their (first) organization's groups."""
     organization = organizations_of(request.user).first()

@@ -42,7 +42,11 @@ SEE_EDITORS = (LOGIN, 404, 200, 200, 404, 200)
 POLICY = {
     # --- sign in, home ---
     "home": {"GET": (LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT)},
-    "login": {"GET": (200, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT)},
+    "login": {
+        "GET": (200, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
+        # An empty sign-in form: shown again with its errors; the signed-in are sent home.
+        "POST": (200, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
+    },
     "logout": {"POST": (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)},
     # --- the Admin Center: groups ---
     "groups:group_list": {"GET": (LOGIN, 200, 200, 200, 404, 200)},

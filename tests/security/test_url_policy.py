@@ -124,3 +124,36 @@ def _bearer_mismatches(world, pattern, method, expected):
         if got != wanted:
             found.append(f"{method} {url} with {persona}'s key: expected {wanted}, got {got}")
     return found
+
+
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def test_methods_a_url_does_not_list_are_refused_with_405(shared_world, db):
+    """A method the policy table does not list for a URL (all the operations under one route,
+    for the APIs) answers 405 to an administrator (404 where nothing is, as for GET): a view
+    that starts taking a new method without a policy entry for it fails here."""
+    world = shared_world
+    listed: dict[str, set] = {}
+    example = {}
+    for pattern in PATTERNS:
+        # Django's admin is Django's; Ninja serves its schema and docs to any method alike.
+        if pattern.namespace == "admin" or pattern.key in PUBLIC_API or pattern.key not in POLICY:
+            continue
+        url = concrete_url(pattern.route, world)
+        listed.setdefault(url, set()).update(POLICY[pattern.key])
+        example[url] = pattern
+    checked, wrong = 0, []
+    for url, methods in listed.items():
+        pattern = example[url]
+        client = _client(world, pattern, "admin")
+        for method in METHODS:
+            if method in methods or (method == "GET" and "HEAD" in methods):
+                continue
+            response = call(client, method, url, key=pattern.key, world=world, persona="admin")
+            nothing_there = POLICY[pattern.key].get("GET", (None,) * 6)[3] == 404
+            if response.status_code != (404 if nothing_there else 405):
+                wrong.append(f"{method} {url} ({pattern.key}): {response.status_code}")
+            checked += 1
+    assert not wrong, "\n".join(wrong)
+    assert checked > 100
