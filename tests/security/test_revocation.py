@@ -46,13 +46,20 @@ def _keeper_group(world):
     return keepers, pat
 
 
-def test_removal_from_the_group_that_gives_the_right_refuses_the_next_request(world):
+def _signed_in_keeper(world):
+    """Pat, in Keepers, signed in: every request of ``_requests`` goes through (Keepers,
+    Pat and his client)."""
     keepers, pat = _keeper_group(world)
     group_services.membership_add(group=keepers, users=[pat], actor=world.acme.admin)
     client = Client()
     client.force_login(pat)
     for method, url, headers in _requests(world):
         assert _status(client, method, url, headers) == 200
+    return keepers, pat, client
+
+
+def test_removal_from_the_group_that_gives_the_right_refuses_the_next_request(world):
+    keepers, pat, client = _signed_in_keeper(world)
 
     group_services.membership_remove(group=keepers, users=[pat], actor=world.acme.admin)
 
@@ -135,12 +142,7 @@ def test_a_deactivated_user_is_signed_out_and_their_keys_refused_at_once(world):
 
 def test_the_right_itself_taken_back_refuses_the_next_request(world):
     """Not the membership but the right: revoking the rights a group held on Editors."""
-    keepers, pat = _keeper_group(world)
-    group_services.membership_add(group=keepers, users=[pat], actor=world.acme.admin)
-    client = Client()
-    client.force_login(pat)
-    for method, url, headers in _requests(world):
-        assert _status(client, method, url, headers) == 200
+    keepers, _pat, client = _signed_in_keeper(world)
 
     group_services.group_rights_revoke(
         group=world.acme.group,
