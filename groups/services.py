@@ -14,7 +14,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.text import slugify
@@ -923,12 +922,18 @@ def _sync_organization_permissions(group: Group) -> None:
     """Make guardian's rows for ``group`` on its organization equal to the union of the
     capabilities of the permission sets it holds."""
     # The sets it holds as roles, and the grants on the organization itself.
+    # The set ids first, each from its own index: one query joining sets to their links and
+    # grants with an OR read every group and grant holding a common set (0.5 s at 1M grants).
     organization_grants = Grant.objects.filter(subject_group=group, resource=None)
+    set_ids = set(
+        GroupPermissionSet.objects.filter(group=group).values_list("permission_set_id", flat=True)
+    ) | set(
+        organization_grants.exclude(permission_set=None).values_list("permission_set_id", flat=True)
+    )
     wanted = set(
-        Permission.objects.filter(
-            Q(permission_sets__group_links__group=group)
-            | Q(permission_sets__grants__in=organization_grants)
-        ).values_list("pk", flat=True)
+        Permission.objects.filter(permission_sets__in=set_ids).values_list("pk", flat=True)
+        if set_ids
+        else []
     )
     for access_types in organization_grants.filter(permission_set=None).values_list(
         "access_types", flat=True
