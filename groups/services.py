@@ -36,6 +36,7 @@ from .models import (
     Membership,
     PermissionSet,
     access_codename,
+    groups_named,
 )
 
 User = get_user_model()
@@ -118,8 +119,7 @@ def _generate_slug(organization, name: str) -> str:
 
 
 def _check_name_free(organization, name: str, *, exclude_pk=None) -> None:
-    clash = Group.objects.filter(organization=organization, display_name__iexact=name)
-    if clash.exclude(pk=exclude_pk).exists():
+    if groups_named(organization, name).exclude(pk=exclude_pk).exists():
         raise ValidationError({"display_name": f"A group named “{name}” already exists."})
 
 
