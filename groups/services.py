@@ -680,6 +680,25 @@ def _member_group_audit(action, parent, child, *, channel, actor):
     )
 
 
+REFRESH_CHUNK = 5000  # people per closure refresh: far below PostgreSQL's 65,535 parameters
+
+
+def _refresh_people_below(organization_id, group_ids, *, gained_only=False) -> None:
+    """Refresh the inherited rows of everyone directly in ``group_ids``, after an edge into
+    their subtree changed: their closure is all that can change (``nesting.refresh_users``,
+    a chunk of people at a time)."""
+    people = sorted(
+        set(
+            Membership.objects.filter(group_id__in=group_ids, direct=True).values_list(
+                "user_id", flat=True
+            )
+        )
+    )
+    for start in range(0, len(people), REFRESH_CHUNK):
+        chunk = people[start : start + REFRESH_CHUNK]
+        nesting.refresh_users(organization_id, chunk, gained_only=gained_only)
+
+
 @transaction.atomic
 def member_group_add(*, parent: Group, child: Group, channel: str = Channel.SYSTEM, actor) -> bool:
     """Make ``child`` a member of ``parent``: every member of ``child`` (at any depth) becomes
@@ -709,11 +728,12 @@ def member_group_add(*, parent: Group, child: Group, channel: str = Channel.SYST
         raise ValidationError(
             {"child": ValidationError(f"“{parent}” cannot be a member of itself.", code="cycle")}
         )
-    graph = nesting.Graph(parent.organization_id)
-    if child.pk in graph.children[parent.pk]:
+    if MemberGroup.objects.filter(parent=parent, child=child).exists():
         return False
-    path = graph.path(child.pk, parent.pk)
-    if path is not None:
+    below_child = nesting.below_ids([child.pk])
+    if parent.pk in below_child:
+        # The whole graph only to name the cycle (a refusal, rare).
+        path = nesting.Graph(parent.organization_id).path(child.pk, parent.pk)
         names = " → ".join([*_group_names(path), child.display_name])
         raise ValidationError(
             {
@@ -725,9 +745,9 @@ def member_group_add(*, parent: Group, child: Group, channel: str = Channel.SYST
             }
         )
     if (
-        _in_administrators(parent, graph)
+        _in_administrators(parent)
         and Membership.objects.filter(
-            group_id__in=graph.below(child.pk), direct=True, expires_at__isnull=False
+            group_id__in=below_child, direct=True, expires_at__isnull=False
         ).exists()
     ):
         # The same reason as in ``membership_add``: an administrator's access must not expire.
@@ -741,8 +761,8 @@ def member_group_add(*, parent: Group, child: Group, channel: str = Channel.SYST
             }
         )
     MemberGroup.objects.create(parent=parent, child=child, added_by=actor)
-    graph = nesting.Graph(parent.organization_id)
-    nesting.refresh(parent.organization_id, graph.above(parent.pk), graph)
+    # Only the people in ``child`` (at any depth) gain groups: ``parent`` and those above it.
+    _refresh_people_below(parent.organization_id, below_child, gained_only=True)
     _member_group_audit("member_group.added", parent, child, channel=channel, actor=actor)
     return True
 
@@ -759,8 +779,8 @@ def member_group_remove(
         deleted, _ = MemberGroup.objects.filter(parent=parent, child=child).delete()
         if not deleted:
             return False
-        graph = nesting.Graph(parent.organization_id)
-        nesting.refresh(parent.organization_id, graph.above(parent.pk), graph)
+        # Only the people in ``child`` (at any depth) can lose groups.
+        _refresh_people_below(parent.organization_id, nesting.below_ids([child.pk]))
         _member_group_audit("member_group.removed", parent, child, channel=channel, actor=actor)
         return True
 

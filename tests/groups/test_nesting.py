@@ -128,6 +128,27 @@ def test_member_group_add_brings_the_child_members_into_parent_and_ancestors(
     assert direct_flags(top) == {dee: False, eve: False}
 
 
+def test_nesting_refreshes_many_people_a_chunk_at_a_time(monkeypatch, organization, org_admin):
+    """People in the nested subtree are refreshed in chunks (a real group has up to hundreds
+    of thousands): every chunk gains the groups above, and loses them when un-nested."""
+    monkeypatch.setattr(services, "REFRESH_CHUNK", 2)
+    top, middle, child, grandchild = (
+        create(organization, name) for name in ("Top", "Middle", "Child", "Grandchild")
+    )
+    nest(top, middle)
+    nest(child, grandchild)
+    people = [make_member(organization, first_name="P", last_name=str(i)) for i in range(5)]
+    services.membership_add(group=child, users=people[:2], actor=org_admin)
+    services.membership_add(group=grandchild, users=people[2:], actor=org_admin)
+
+    assert nest(middle, child, org_admin) is True
+    assert members(top) == members(middle) == set(people)
+
+    services.member_group_remove(parent=middle, child=child, actor=org_admin)
+    assert members(top) == members(middle) == set()
+    assert members(child) == set(people)
+
+
 def test_member_group_add_of_an_existing_member_group_is_a_no_op(sales, emea, org_admin):
     nest(sales, emea, org_admin)
 
