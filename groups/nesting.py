@@ -206,6 +206,29 @@ def refresh_users(organization_id, user_ids, *, gained_only=False) -> None:
         )
 
 
+def add_subtree(parent_id, child_id) -> None:
+    """After ``child`` was nested in ``parent``: everyone directly in ``child`` or a group below
+    it becomes an inherited member of ``parent`` and of every group above it, in one statement
+    (rows already there are kept by the unique index). Nothing else can change when an edge is
+    added, so this is the whole refresh; removing one needs ``refresh_users``."""
+    members, edges = Membership._meta.db_table, MemberGroup._meta.db_table
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL jit = off")  # as in refresh_users: misestimated sizes
+        cursor.execute(
+            f"WITH RECURSIVE up(id) AS (SELECT %s UNION SELECT e.parent_id FROM {edges} e "
+            "JOIN up ON e.child_id = up.id), "
+            f"down(id) AS (SELECT %s UNION SELECT e.child_id FROM {edges} e "
+            "JOIN down ON e.parent_id = down.id) "
+            f"INSERT INTO {members} (user_id, group_id, added_at, direct) "
+            f"SELECT DISTINCT m.user_id, up.id, %s, %s FROM {members} m "
+            "JOIN down ON m.group_id = down.id CROSS JOIN up WHERE m.direct "
+            "ON CONFLICT (group_id, user_id) DO NOTHING",
+            [parent_id, child_id, now, False],
+        )
+
+
 def ancestors_of(group: Group, graph: Graph | None = None) -> set:
     """The ids of the groups ``group`` is nested in (not the group itself)."""
     if graph is None:

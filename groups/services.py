@@ -683,9 +683,9 @@ def _member_group_audit(action, parent, child, *, channel, actor):
 REFRESH_CHUNK = 5000  # people per closure refresh: far below PostgreSQL's 65,535 parameters
 
 
-def _refresh_people_below(organization_id, group_ids, *, gained_only=False) -> None:
+def _refresh_people_below(organization_id, group_ids) -> None:
     """Refresh the inherited rows of everyone directly in ``group_ids``, after an edge into
-    their subtree changed: their closure is all that can change (``nesting.refresh_users``,
+    their subtree was removed: their closure is all that can change (``nesting.refresh_users``,
     a chunk of people at a time)."""
     people = sorted(
         set(
@@ -696,7 +696,7 @@ def _refresh_people_below(organization_id, group_ids, *, gained_only=False) -> N
     )
     for start in range(0, len(people), REFRESH_CHUNK):
         chunk = people[start : start + REFRESH_CHUNK]
-        nesting.refresh_users(organization_id, chunk, gained_only=gained_only)
+        nesting.refresh_users(organization_id, chunk)
 
 
 @transaction.atomic
@@ -762,7 +762,7 @@ def member_group_add(*, parent: Group, child: Group, channel: str = Channel.SYST
         )
     MemberGroup.objects.create(parent=parent, child=child, added_by=actor)
     # Only the people in ``child`` (at any depth) gain groups: ``parent`` and those above it.
-    _refresh_people_below(parent.organization_id, below_child, gained_only=True)
+    nesting.add_subtree(parent.pk, child.pk)
     _member_group_audit("member_group.added", parent, child, channel=channel, actor=actor)
     return True
 

@@ -129,8 +129,8 @@ def test_member_group_add_brings_the_child_members_into_parent_and_ancestors(
 
 
 def test_nesting_refreshes_many_people_a_chunk_at_a_time(monkeypatch, organization, org_admin):
-    """People in the nested subtree are refreshed in chunks (a real group has up to hundreds
-    of thousands): every chunk gains the groups above, and loses them when un-nested."""
+    """Nesting brings everyone below the child into the groups above; un-nesting refreshes
+    them in chunks (a real group has up to hundreds of thousands): every chunk loses them."""
     monkeypatch.setattr(services, "REFRESH_CHUNK", 2)
     top, middle, child, grandchild = (
         create(organization, name) for name in ("Top", "Middle", "Child", "Grandchild")
