@@ -15,19 +15,14 @@ from django.utils.text import slugify
 from groups import access
 from groups.models import Grant, Group, GroupUserObjectPermission, Membership, groups_named
 from groups.services import (
-    UNSET,
-    _active_administrators,
-    _last_administrator_error,
-    _lock,
-    _membership_delete,
-    _membership_insert,
-    _save_unique,
     administrators_kept,
-    clean_name,
     default_group,
     default_group_name,
     default_groups_create,
 )
+from groups.services.administrators import active_administrators, last_administrator_error
+from groups.services.common import UNSET, clean_name, lock_group, save_unique
+from groups.services.memberships import membership_delete, membership_insert
 
 from .audit import Channel, audit_record
 from .models import NAME_MAX_LENGTH, Organization, OrganizationUserObjectPermission
@@ -63,7 +58,7 @@ def organization_create(
     if Organization.objects.filter(slug=slug).exists():
         raise ValidationError({"slug": f"An organization with the slug “{slug}” already exists."})
     organization = Organization(name=name, slug=slug)
-    _save_unique(organization, {"slug": f"An organization with the slug “{slug}” exists."})
+    save_unique(organization, {"slug": f"An organization with the slug “{slug}” exists."})
     default_groups_create(organization, actor=actor)
     audit_record(
         action="organization.created",
@@ -154,7 +149,7 @@ def user_create(
         user.set_password(password)
     else:
         user.set_unusable_password()
-    _save_unique(user, {"email": f"A user with the email {email} already exists."})
+    save_unique(user, {"email": f"A user with the email {email} already exists."})
     audit_record(
         action="user.created",
         target=user,
@@ -178,8 +173,8 @@ def organization_user_add(
     kinds = [Group.Kind.USERS] + ([Group.Kind.ADMINISTRATORS] if admin else [])
     joined = []
     for kind in kinds:
-        group = _lock(default_group(organization, kind))
-        if _membership_insert(group, [user], channel=channel, actor=actor):
+        group = lock_group(default_group(organization, kind))
+        if membership_insert(group, [user], channel=channel, actor=actor):
             joined.append(group)
     return joined
 
@@ -198,7 +193,7 @@ def organization_user_remove(
         )
         left = []
         for group in groups.order_by("kind", "display_name"):
-            if _membership_delete(group, [user], channel=channel, actor=actor):
+            if membership_delete(group, [user], channel=channel, actor=actor):
                 left.append(group)
     grants = Grant.objects.filter(organization=organization, subject_user=user)
     touched = [grant.resource for grant in grants.select_related("resource") if grant.resource_id]
@@ -208,9 +203,9 @@ def organization_user_remove(
     ).delete()
     OrganizationUserObjectPermission.objects.filter(user=user, content_object=organization).delete()
     if touched:
-        from groups.grants import _sync_resources, _with_contents
+        from groups.services.permissions import sync_resources, with_contents
 
-        _sync_resources(_with_contents(touched))
+        sync_resources(with_contents(touched))
     return left
 
 
@@ -253,10 +248,10 @@ def user_deactivation_validate(user, *, lock: bool = False) -> None:
     Administrators group through nested groups count)."""
     for organization in _organizations_of(user):
         if lock:
-            _lock(default_group(organization, Group.Kind.ADMINISTRATORS))
-        administrators = _active_administrators(organization.pk)
+            lock_group(default_group(organization, Group.Kind.ADMINISTRATORS))
+        administrators = active_administrators(organization.pk)
         if user.pk in administrators and not administrators - {user.pk}:
-            raise _last_administrator_error(organization)
+            raise last_administrator_error(organization)
 
 
 def is_organization_admin(user, organization: Organization) -> bool:
@@ -312,7 +307,7 @@ def user_update(*, user, channel: str = Channel.SYSTEM, actor, **fields):
             setattr(user, field, value)
     if not after:
         return user
-    _save_unique(user, {"email": "A user with this email already exists."})
+    save_unique(user, {"email": "A user with this email already exists."})
     organizations = list(_organizations_of(user)) or [None]
     for organization in organizations:
         audit_record(

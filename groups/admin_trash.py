@@ -6,8 +6,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.audit import Channel
 
-from . import trash
 from .models import DeletedGroup
+from .services import trash
 
 
 @admin.register(DeletedGroup)

@@ -18,7 +18,6 @@ from accounts.models import (
 )
 
 from . import nesting, resource_types
-from .grants import _set_codenames
 from .models import (
     ACCESS_TYPES,
     Grant,
@@ -30,6 +29,7 @@ from .models import (
     ResourceUserObjectPermission,
     access_codename,
 )
+from .services import permissions
 
 # Routes shown per grant and starting group: nesting is a DAG, so their number is finite, but
 # a dense one could have very many.
@@ -55,7 +55,7 @@ def resolve(target):
     """A Resource for an instance of a registered model; Organizations and Resources as they are."""
     if isinstance(target, Organization | Resource):
         return target
-    from .grants import resource_for
+    from .services.grants import resource_for
 
     return resource_for(target)
 
@@ -143,7 +143,9 @@ def who_can_access(target) -> dict[str, list[Grant]]:
     or on the whole organization), like Conductor's getPermissions."""
     target = resolve(target)
     grants = list(_grants_reaching(target))
-    set_codenames = _set_codenames({g.permission_set_id for g in grants if g.permission_set_id})
+    set_codenames = permissions.codenames_by_set(
+        {g.permission_set_id for g in grants if g.permission_set_id}
+    )
     supported = (
         resource_types.get(target.type).access_types
         if isinstance(target, Resource)
@@ -165,7 +167,9 @@ def group_access(group: Group) -> list[dict]:
             "organization", "subject_group", "resource", "permission_set"
         )
     )
-    set_codenames = _set_codenames({g.permission_set_id for g in grants if g.permission_set_id})
+    set_codenames = permissions.codenames_by_set(
+        {g.permission_set_id for g in grants if g.permission_set_id}
+    )
     return [
         {
             "grant": grant,
@@ -190,7 +194,9 @@ def user_access(user, organization: Organization) -> list[dict]:
             "organization", "subject_group", "subject_user", "resource", "permission_set"
         )
     )
-    set_codenames = _set_codenames({g.permission_set_id for g in grants if g.permission_set_id})
+    set_codenames = permissions.codenames_by_set(
+        {g.permission_set_id for g in grants if g.permission_set_id}
+    )
     return [
         {
             "grant": grant,
@@ -231,7 +237,9 @@ def explain(user, access_type: str, target) -> list[Path]:
         # As ``can`` says: no grant, role or operator status gives what the type lacks.
         return []
     reaching = list(_grants_reaching(target))
-    set_codenames = _set_codenames({g.permission_set_id for g in reaching if g.permission_set_id})
+    set_codenames = permissions.codenames_by_set(
+        {g.permission_set_id for g in reaching if g.permission_set_id}
+    )
     grants = [g for g in reaching if access_type in _grant_access(g, set_codenames)]
     # Roles: permission sets a group holds on the organization give access to everything in it.
     roles = list(

@@ -18,7 +18,7 @@ from accounts.audit import Channel
 from adminsite.fields import takes
 from adminsite.htmx import login_required_htmx, wants_partial
 
-from . import access, explain, grants, history, queries, services
+from . import access, explain, history, queries, services
 from .forms import (
     DeleteGroupForm,
     ExpiryForm,
@@ -29,6 +29,7 @@ from .forms import (
     target_picker,
 )
 from .models import Grant, Group, PermissionSet
+from .services import grants
 
 GROUPS_PER_PAGE = 25
 MEMBERS_PER_PAGE = 25

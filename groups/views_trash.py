@@ -20,9 +20,10 @@ from accounts.audit import Channel
 from adminsite.fields import takes
 from adminsite.htmx import login_required_htmx, wants_partial
 
-from . import access, queries, trash
+from . import access, queries
 from .forms_trash import RestoreForm
 from .models import RETENTION_DAYS, Group
+from .services import trash
 
 PER_PAGE = 25
 LIST_TEMPLATE = "groups/deleted_groups.html"

@@ -14,8 +14,9 @@ from ninja import Query, Router, Status
 from ninja.errors import HttpError
 
 from accounts.audit import Channel
-from groups import access, explain, grants, queries, resource_types, services
+from groups import access, explain, queries, resource_types, services
 from groups.models import ACCESS_TYPES, Grant, Group, Resource, access_codename
+from groups.services import grants
 
 from . import schemas
 from .common import (

@@ -13,7 +13,8 @@ from ninja.errors import HttpError
 from pydantic import Field
 
 from accounts.audit import Channel
-from groups import access, trash
+from groups import access
+from groups.services import trash
 
 from . import schemas
 from .common import DEFAULT_LIMIT, Limit, OrgSlug, Page, organization_of, paginate, user_ref

@@ -6,8 +6,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from groups import grants, services
+from groups import services
 from groups.models import Group
+from groups.services import grants
 from tests.conftest import make_member
 from tests.e2e.test_admin_center import htmx_idle, open_group, open_tab, panel
 

@@ -7,7 +7,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from groups import grants, services
+from groups import services
+from groups.services import grants
 from tests.conftest import make_member
 from tests.e2e.test_admin_center import expect_message, htmx_idle, open_group, open_tab, panel
 

@@ -9,13 +9,14 @@ from django.core.management import call_command, get_commands, load_command_clas
 from django.core.management.base import CommandError
 
 from accounts.models import AuditEvent, OrganizationUserObjectPermission
-from groups import explain, grants, resource_types, services
+from groups import explain, resource_types, services
 from groups.models import (
     Grant,
     Resource,
     ResourceGroupObjectPermission,
     ResourceUserObjectPermission,
 )
+from groups.services import grants
 from tests.conftest import make_member
 from tests.helpers import changes_nothing, run
 

@@ -7,10 +7,11 @@ import pytest
 from django.test import Client
 
 from accounts.models import AuditEvent
-from groups import explain, grants
+from groups import explain
 from groups import services as group_services
 from groups.models import Grant, PermissionSet, Resource
 from groups.resource_types import REGISTRY
+from groups.services import grants
 from tests.conftest import make_member
 from tests.groups.api_helpers import JSON, api_url, error_of, query_count
 

@@ -16,13 +16,13 @@ from django.utils import timezone
 
 from accounts import api_keys as key_services
 from accounts import services as account_services
-from groups import grants as grant_services
 from groups import services as group_services
 from groups.bulk import EmailList
 from groups.models import DeletedGroup, Grant, Group, Membership, PermissionSet
-from groups.trash import restore, snapshot
-from groups.trash.restore import group_restore
-from groups.trash.snapshot import deleted_groups_purge
+from groups.services import grants as grant_services
+from groups.services.trash import restore, snapshot
+from groups.services.trash.restore import group_restore
+from groups.services.trash.snapshot import deleted_groups_purge
 from tests.admin_helpers import form_data
 from tests.conftest import make_member
 from tests.factories import UserFactory

@@ -12,9 +12,10 @@ from django.utils import timezone
 
 from accounts.audit import Channel, audit_record
 from accounts.models import AuditEvent
-from groups import bulk, history, services, trash
+from groups import bulk, history, services
 from groups.audit_forms import AuditLogFilterForm
 from groups.models import DeletedGroup
+from groups.services import trash
 from tests.conftest import make_member
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -135,7 +136,7 @@ def dee(organization):
 @pytest.fixture
 def editors_full(organization, group, org_admin, org_member, dee):
     """Editors with Bo and Dee, the member group Writers, and a grant on the organization."""
-    from groups import grants
+    from groups.services import grants
 
     services.membership_add(group=group, users=[org_member, dee], actor=None)
     writers = services.group_create(organization=organization, display_name="Writers", actor=None)

@@ -7,6 +7,7 @@ from accounts import services as account_services
 from accounts.audit import Channel
 from groups import bulk, services, spreadsheet
 from groups.models import Group, Membership
+from groups.services import memberships
 from tests.conftest import make_member
 from tests.helpers import audit_mark, changes_nothing, events_since, members
 
@@ -178,14 +179,14 @@ def test_membership_add_batch_is_all_or_nothing_when_a_write_fails(
     """A failure after the first rows are written (here: the batch event) rolls back every
     membership and every event of the batch."""
     emails = bulk.EmailList.from_text("p0@acme.example\np1@acme.example")
-    real = services.audit_record
+    real = memberships.audit_record
 
     def failing(**kwargs):
         if kwargs["action"] == "membership.batch_added":
             raise RuntimeError("disk full")
         return real(**kwargs)
 
-    monkeypatch.setattr(services, "audit_record", failing)
+    monkeypatch.setattr(memberships, "audit_record", failing)
     with changes_nothing(), pytest.raises(RuntimeError):
         services.membership_add_batch(group=group, emails=emails, actor=org_admin)
 

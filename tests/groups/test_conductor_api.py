@@ -433,7 +433,7 @@ def test_lists_take_the_same_queries_for_one_row_and_for_twenty(admin, organizat
 
 
 def test_granted_permissions_list_conductor_targets_only(admin, organization, group, org_admin):
-    from groups import grants
+    from groups.services import grants
 
     folder = grants.resource_create(organization=organization, type="folder", key="mkt", actor=None)
     flow = grants.resource_create(

@@ -7,8 +7,9 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from groups import explain, grants, resource_types, services
+from groups import explain, resource_types, services
 from groups.models import ACCESS_TYPES, Resource
+from groups.services import grants
 from tests.conftest import make_member
 
 from ..factories import UserFactory

@@ -16,13 +16,14 @@ from accounts.models import (
     OrganizationGroupObjectPermission,
     OrganizationUserObjectPermission,
 )
-from groups import explain, grants, resource_types, services
+from groups import explain, resource_types, services
 from groups.models import (
     Grant,
     Resource,
     ResourceGroupObjectPermission,
     ResourceUserObjectPermission,
 )
+from groups.services import grants
 from tests.conftest import make_member
 from tests.helpers import audit_mark, changes_nothing, events_since
 

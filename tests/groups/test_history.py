@@ -13,9 +13,10 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import AuditEvent
-from groups import history, services, trash
+from groups import history, services
 from groups.history import Filters
 from groups.models import DeletedGroup
+from groups.services import trash
 from tests.conftest import make_member
 
 

@@ -15,6 +15,7 @@ from accounts import services as account_services
 from accounts.models import AuditEvent
 from groups import services
 from groups.models import Group, MemberGroup, Membership
+from groups.services import member_groups
 from tests.conftest import make_member
 from tests.helpers import audit_mark, changes_nothing, events_since, members
 
@@ -131,7 +132,7 @@ def test_member_group_add_brings_the_child_members_into_parent_and_ancestors(
 def test_nesting_refreshes_many_people_a_chunk_at_a_time(monkeypatch, organization, org_admin):
     """Nesting brings everyone below the child into the groups above; un-nesting refreshes
     them in chunks (a real group has up to hundreds of thousands): every chunk loses them."""
-    monkeypatch.setattr(services, "REFRESH_CHUNK", 2)
+    monkeypatch.setattr(member_groups, "REFRESH_CHUNK", 2)
     top, middle, child, grandchild = (
         create(organization, name) for name in ("Top", "Middle", "Child", "Grandchild")
     )

@@ -8,8 +8,9 @@ from django.db import connection
 
 from accounts import services as account_services
 from accounts.models import AuditEvent
-from groups import grants, services
+from groups import services
 from groups.models import Grant, ResourceGroupObjectPermission
+from groups.services import grants
 from tests.groups.test_races import race_rounds, run_at_once
 
 pytestmark = [

@@ -7,8 +7,9 @@ from django.db import connection
 
 from accounts import services as account_services
 from accounts.models import AuditEvent
-from groups import services, trash
+from groups import services
 from groups.models import DeletedGroup, Group, Membership
+from groups.services import trash
 from tests.conftest import make_member
 
 from .test_races import race_rounds, run_at_once

@@ -11,8 +11,9 @@ from django.db.models.expressions import RawSQL
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from groups import explain, grants, queries, services
+from groups import explain, queries, services
 from groups.models import Membership
+from groups.services import grants
 from tests.conftest import make_member
 
 User = get_user_model()

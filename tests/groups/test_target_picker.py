@@ -7,8 +7,9 @@ import re
 import pytest
 from django.urls import reverse
 
-from groups import forms, grants
+from groups import forms
 from groups.models import Grant
+from groups.services import grants
 from tests.conftest import make_member
 
 pytestmark = pytest.mark.django_db

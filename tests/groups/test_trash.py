@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import AuditEvent, OrganizationGroupObjectPermission
-from groups import explain, grants, history, services, trash
+from groups import explain, history, services
 from groups.models import (
     DeletedGroup,
     Grant,
@@ -23,6 +23,7 @@ from groups.models import (
     PermissionSet,
     ResourceGroupObjectPermission,
 )
+from groups.services import grants, trash
 from tests.conftest import make_member
 from tests.helpers import audit_mark, events_since, group_names
 

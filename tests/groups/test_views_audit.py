@@ -14,9 +14,9 @@ from django.utils import timezone
 from accounts import services as account_services
 from accounts.audit import Channel
 from accounts.models import AuditEvent
-from groups import grants as grant_services
 from groups import history, spreadsheet
 from groups import services as group_services
+from groups.services import grants as grant_services
 from tests.conftest import make_member
 
 HTMX = {"HX-Request": "true"}

@@ -7,7 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from groups import grants, views_resources
+from groups import views_resources
+from groups.services import grants
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ from django.test import Client
 
 from accounts.api_keys import api_key_create, token_for
 from accounts.models import ApiKey, AuditEvent, Organization
-from groups import grants
 from groups import services as group_services
 from groups.models import DeletedGroup, Grant, Group, PermissionSet, Resource
+from groups.services import grants
 from tests.conftest import make_member
 from tests.factories import UserFactory
 

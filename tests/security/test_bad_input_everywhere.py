@@ -16,7 +16,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from groups import services as group_services
-from groups.models import DeletedGroup
+from groups.models import DeletedGroup, Group
 
 from .checksum import checksum
 from .test_bad_input import EXAMPLES, FORM_TEXT, PORTAL, TEXT
@@ -128,7 +128,7 @@ def test_restore_name_never_fails_on_any_text(world, name):
     response = ann.post(url, {"display_name": name}, **HTMX)
     assert response.status_code == 200, response.status_code
     if "HX-Redirect" in response:
-        restored = group_services.Group.objects.get(
+        restored = Group.objects.get(
             organization=world.acme.organization, public_id=deleted.public_id
         )
         wanted = unicodedata.normalize("NFC", " ".join(name.split()))  # as names are kept

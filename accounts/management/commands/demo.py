@@ -7,10 +7,11 @@ from django.core.management.base import BaseCommand
 from accounts import services as account_services
 from accounts.audit import Channel
 from accounts.models import Organization
-from groups import access, grants
+from groups import access
 from groups import services as group_services
 from groups.management.lookups import plural, writes
 from groups.models import Group, Resource
+from groups.services import grants
 
 PASSWORD = "demo-password-2026"
 LOGIN_URL = "http://127.0.0.1:8000/"

@@ -2,9 +2,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
 from accounts.audit import Channel
-from groups import grants
 from groups.management.lookups import find_group, find_organization, find_user, writes
 from groups.models import Grant, Group, PermissionSet, Resource
+from groups.services import grants
 
 SUBJECT_HELP = "user:EMAIL or group:NAME-OR-SLUG."
 TARGET_HELP = "org (the whole organization) or TYPE:KEY of a resource (e.g. WORKFLOW_DEF:checkout)."

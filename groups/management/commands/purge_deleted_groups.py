@@ -1,9 +1,9 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.audit import Channel
-from groups import trash
 from groups.management.lookups import find_organization, plural, writes
 from groups.models import RETENTION_DAYS
+from groups.services import trash
 
 
 class Command(BaseCommand):

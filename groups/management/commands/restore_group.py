@@ -5,8 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
 from accounts.audit import Channel
-from groups import trash
 from groups.management.lookups import find_organization, plural, writes
+from groups.services import trash
 
 
 class Command(BaseCommand):

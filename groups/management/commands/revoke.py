@@ -1,7 +1,6 @@
 from django.core.management.base import BaseCommand
 
 from accounts.audit import Channel
-from groups import grants
 from groups.management.commands.grant import (
     add_grant_arguments,
     describe_subject,
@@ -12,6 +11,7 @@ from groups.management.commands.grant import (
     split_access,
 )
 from groups.management.lookups import find_organization, writes
+from groups.services import grants
 
 
 class Command(BaseCommand):

@@ -1,47 +1,22 @@
-"""Resources and grants: every write, and guardian's rows kept equal to the grants.
+"""Resources and grants: every write.
 
 A grant gives a subject (a user or a group) on a target (the organization or a resource) a
 permission set or a list of access types. A grant on a folder reaches every resource inside it,
-present and future. Guardian's rows are an index of the grants: after each change, the rows of
-the objects concerned are recomputed from the grants, in the same transaction, so
-``user.has_perm("groups.access_read", resource)`` and guardian's queries tell the truth.
+present and future. Guardian's rows follow the grants (``permissions``).
 """
 
-from collections import defaultdict
-
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 
 from accounts.audit import Channel, audit_record
-from accounts.models import Organization, OrganizationUserObjectPermission
+from accounts.models import Organization
 
-from . import access, resource_types
-from .models import (
-    ACCESS_TYPES,
-    Grant,
-    Group,
-    PermissionSet,
-    Resource,
-    ResourceGroupObjectPermission,
-    ResourceUserObjectPermission,
-    access_codename,
-)
-from .services import (
-    CONFLICT,
-    _save_unique,
-    _sync_organization_permissions,
-    clean_name,
-    users_in_organization,
-)
+from .. import access, resource_types
+from ..models import ACCESS_TYPES, Grant, Group, PermissionSet, Resource
+from .common import CONFLICT, clean_name, save_unique, users_in_organization
+from .permissions import sync_resources, sync_target, with_contents
 
-User = get_user_model()
 KEY_MAX_LENGTH = 200
-
-
-# --- resources -----------------------------------------------------------------------------
 
 
 def _require(actor, organization) -> None:
@@ -96,8 +71,8 @@ def resource_create(
     resource = Resource(
         organization=organization, type=type, key=key, name=name, folder=folder, created_by=actor
     )
-    _save_unique(resource, {"key": f"{type}:{key} already exists in {organization}."})
-    _sync_resources([resource])
+    save_unique(resource, {"key": f"{type}:{key} already exists in {organization}."})
+    sync_resources([resource])
     audit_record(
         action="resource.created",
         organization=organization,
@@ -119,7 +94,7 @@ def resource_move(
     before = resource.folder.ref if resource.folder_id else None
     resource.folder = folder
     resource.save(update_fields=["folder"])
-    _sync_resources(_with_contents([resource]))
+    sync_resources(with_contents([resource]))
     audit_record(
         action="resource.moved",
         organization=resource.organization,
@@ -175,9 +150,6 @@ def resource_for(obj, *, actor=None) -> Resource:
             actor=actor,
         )
     return resource
-
-
-# --- grants --------------------------------------------------------------------------------
 
 
 def _clean_access_types(values, resource) -> list[str]:
@@ -262,7 +234,7 @@ def grant_add(
         grant, changed = _access_grant_merge(where, wanted, actor)
         what = {"access": wanted}
     if changed:
-        _sync_target(organization, subject, resource)
+        sync_target(organization, subject, resource)
         audit_record(
             action="grant.added",
             organization=organization,
@@ -327,7 +299,7 @@ def grant_remove(
                 grant.delete()
         what = {"access": removing}
     if changed:
-        _sync_target(organization, subject, resource)
+        sync_target(organization, subject, resource)
         audit_record(
             action="grant.removed",
             organization=organization,
@@ -350,7 +322,7 @@ def grant_delete(*, grant: Grant, channel: str = Channel.SYSTEM, actor) -> None:
         else {"access": grant.access_types}
     )
     grant.delete()
-    _sync_target(grant.organization, subject, resource)
+    sync_target(grant.organization, subject, resource)
     audit_record(
         action="grant.removed",
         organization=grant.organization,
@@ -359,150 +331,3 @@ def grant_delete(*, grant: Grant, channel: str = Channel.SYSTEM, actor) -> None:
         channel=channel,
         actor=actor,
     )
-
-
-# --- keeping guardian's rows equal to the grants --------------------------------------------
-
-
-def _set_codenames(permission_set_ids) -> dict:
-    """For each permission set id: its codenames."""
-    codenames = defaultdict(set)
-    for set_id, codename in Permission.objects.filter(
-        permission_sets__in=permission_set_ids
-    ).values_list("permission_sets", "codename"):
-        codenames[set_id].add(codename)
-    return codenames
-
-
-def _grant_codenames(grant, set_codenames) -> set[str]:
-    if grant.permission_set_id:
-        return set(set_codenames[grant.permission_set_id])
-    return {access_codename(t) for t in grant.access_types}
-
-
-def _chain(resource, folders) -> list:
-    """The resource and the folders it sits in, innermost first."""
-    chain, node = [], resource
-    while node is not None:
-        chain.append(node.pk)
-        node = folders.get(node.folder_id) if node.folder_id else None
-    return chain
-
-
-def _with_contents(resources) -> list:
-    """These resources and, for folders, everything inside them (any depth)."""
-    result, frontier = list(resources), [r.pk for r in resources]
-    while frontier:
-        inside = list(Resource.objects.filter(folder_id__in=frontier))
-        result.extend(inside)
-        frontier = [r.pk for r in inside]
-    return result
-
-
-def _sync_resources(resources) -> None:
-    """Recompute guardian's rows on these resources from the grants on them and their folders."""
-    if not resources:
-        return
-    organization_id = resources[0].organization_id
-    folders = {
-        f.pk: f
-        for f in Resource.objects.filter(organization_id=organization_id, type__in=_folder_types())
-    }
-    chains = {r.pk: _chain(r, folders) for r in resources}
-    targets = set().union(*chains.values())
-    grants = list(Grant.objects.filter(resource_id__in=targets))
-    set_codenames = _set_codenames({g.permission_set_id for g in grants if g.permission_set_id})
-    by_target = defaultdict(list)
-    for grant in grants:
-        by_target[grant.resource_id].append(grant)
-    permissions = {
-        p.codename: p.pk
-        for p in Permission.objects.filter(
-            content_type__app_label="groups", content_type__model="resource"
-        )
-    }
-    for table, field in (
-        (ResourceUserObjectPermission, "subject_user_id"),
-        (ResourceGroupObjectPermission, "subject_group_id"),
-    ):
-        holder = "user_id" if table is ResourceUserObjectPermission else "group_id"
-        wanted = set()
-        for resource in resources:
-            supported = {access_codename(t) for t in resource_types.get(resource.type).access_types}
-            for target in chains[resource.pk]:
-                for grant in by_target[target]:
-                    subject_id = getattr(grant, field)
-                    if subject_id is None:
-                        continue
-                    for codename in _grant_codenames(grant, set_codenames) & supported:
-                        wanted.add((resource.pk, subject_id, permissions[codename]))
-        current = set(
-            table.objects.filter(content_object__in=resources).values_list(
-                "content_object_id", holder, "permission_id"
-            )
-        )
-        stale = current - wanted
-        if stale:
-            condition = Q(pk__in=[])
-            for resource_id, subject_id, permission_id in stale:
-                condition |= Q(
-                    content_object_id=resource_id,
-                    **{holder: subject_id},
-                    permission_id=permission_id,
-                )
-            table.objects.filter(condition).delete()
-        table.objects.bulk_create(
-            [
-                table(content_object_id=r, **{holder: s}, permission_id=p)
-                for r, s, p in wanted - current
-            ]
-        )
-
-
-def _folder_types() -> list[str]:
-    return [key for key, t in resource_types.REGISTRY.items() if t.folder]
-
-
-def _sync_user_organization_permissions(user, organization) -> None:
-    """A user's rows on the organization: what the grants on the organization give them."""
-    grants = list(Grant.objects.filter(organization=organization, resource=None, subject_user=user))
-    set_codenames = _set_codenames({g.permission_set_id for g in grants if g.permission_set_id})
-    wanted = set()
-    for grant in grants:
-        wanted |= _grant_codenames(grant, set_codenames)
-    wanted_ids = set(
-        Permission.objects.filter(
-            content_type__app_label="accounts",
-            content_type__model="organization",
-            codename__in=wanted,
-        ).values_list("pk", flat=True)
-    )
-    rows = OrganizationUserObjectPermission.objects.filter(user=user, content_object=organization)
-    current = set(rows.values_list("permission_id", flat=True))
-    rows.filter(permission_id__in=current - wanted_ids).delete()
-    OrganizationUserObjectPermission.objects.bulk_create(
-        [
-            OrganizationUserObjectPermission(
-                user=user, content_object=organization, permission_id=pk
-            )
-            for pk in wanted_ids - current
-        ]
-    )
-
-
-def _sync_target(organization, subject, resource) -> None:
-    if resource is None:
-        if isinstance(subject, Group):
-            _sync_organization_permissions(subject)
-        else:
-            _sync_user_organization_permissions(subject, organization)
-    else:
-        _sync_resources(_with_contents([resource]))
-
-
-def sync_permission_set(permission_set: PermissionSet) -> None:
-    """After a permission set changed: re-derive every grant that uses it."""
-    for grant in Grant.objects.filter(permission_set=permission_set).select_related(
-        "organization", "subject_user", "subject_group__organization", "resource"
-    ):
-        _sync_target(grant.organization, grant.subject, grant.resource)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.audit import Channel, audit_record
 from accounts.models import Organization
 
-from ..models import (
+from ...models import (
     RETENTION_DAYS,
     DeletedGroup,
     Grant,
@@ -29,11 +29,11 @@ SNAPSHOT_VERSION = 1
 SELF = "self"
 
 
-def _iso(value) -> str | None:
+def iso_time(value) -> str | None:
     return value.isoformat() if value else None
 
 
-def _when(value) -> datetime | None:
+def parse_time(value) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
@@ -52,9 +52,9 @@ def group_snapshot(group: Group) -> dict:
             "user_id": str(m.user.public_id),
             "name": m.user.display_name,
             "email": m.user.email,
-            "added_at": _iso(m.added_at),
+            "added_at": iso_time(m.added_at),
             "added_by": _user_ref(m.added_by),
-            "expires_at": _iso(m.expires_at),
+            "expires_at": iso_time(m.expires_at),
         }
         for m in Membership.objects.filter(group=group, direct=True)
         .select_related("user", "added_by")
@@ -64,7 +64,7 @@ def group_snapshot(group: Group) -> dict:
         {
             "group_id": str(link.child.public_id),
             "name": link.child.display_name,
-            "added_at": _iso(link.added_at),
+            "added_at": iso_time(link.added_at),
             "added_by": _user_ref(link.added_by),
         }
         for link in MemberGroup.objects.filter(parent=group).select_related("child", "added_by")
@@ -73,7 +73,7 @@ def group_snapshot(group: Group) -> dict:
         {
             "group_id": str(link.parent.public_id),
             "name": link.parent.display_name,
-            "added_at": _iso(link.added_at),
+            "added_at": iso_time(link.added_at),
             "added_by": _user_ref(link.added_by),
         }
         for link in MemberGroup.objects.filter(child=group).select_related("parent", "added_by")
@@ -82,7 +82,7 @@ def group_snapshot(group: Group) -> dict:
         {
             "id": str(link.permission_set.public_id),
             "name": link.permission_set.name,
-            "assigned_at": _iso(link.assigned_at),
+            "assigned_at": iso_time(link.assigned_at),
             "assigned_by": _user_ref(link.assigned_by),
         }
         for link in GroupPermissionSet.objects.filter(group=group).select_related(
@@ -99,7 +99,7 @@ def group_snapshot(group: Group) -> dict:
             ),
             "permission_set": grant.permission_set.name if grant.permission_set_id else None,
             "access_types": list(grant.access_types),
-            "created_at": _iso(grant.created_at),
+            "created_at": iso_time(grant.created_at),
             "created_by": _user_ref(grant.created_by),
         }
         for grant in Grant.objects.filter(subject_group=group).select_related(
@@ -142,7 +142,7 @@ def group_snapshot(group: Group) -> dict:
             "name": group.display_name,
             "slug": group.slug,
             "description": group.description,
-            "created_at": _iso(group.created_at),
+            "created_at": iso_time(group.created_at),
             "created_by": _user_ref(group.created_by),
         },
         "members": members,
@@ -237,7 +237,7 @@ def deleted_groups_purge(
             before={
                 "name": deleted.display_name,
                 "slug": deleted.slug,
-                "deleted_at": _iso(deleted.deleted_at),
+                "deleted_at": iso_time(deleted.deleted_at),
                 "deleted_by": deleted.deleted_by_name,
                 "members": deleted.member_count,
             },

@@ -6,8 +6,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
-from .. import access, nesting
-from ..models import (
+from ... import access, nesting
+from ...models import (
     NAME_MAX_LENGTH,
     DeletedGroup,
     Group,
@@ -15,14 +15,9 @@ from ..models import (
     PermissionSet,
     Resource,
 )
-from ..services import (
-    _check_name_free,
-    _generate_slug,
-    clean_name,
-    default_group,
-    users_in_organization,
-)
-from .snapshot import SELF, _when
+from ..common import clean_name, default_group, users_in_organization
+from ..names import check_name_free, generate_slug
+from .snapshot import SELF, parse_time
 
 User = get_user_model()
 
@@ -94,14 +89,14 @@ def restore_plan(*, deleted: DeletedGroup, display_name: str | None = None, acto
     checker = _Checker(actor)
     if display_name is not None and str(display_name).strip():
         name = clean_name(display_name)
-        _check_name_free(organization, name)
+        check_name_free(organization, name)
         name_taken = False
     else:
         name = free_name(organization, deleted.display_name)
         name_taken = name != deleted.display_name
     slug = deleted.slug
     if Group.objects.filter(organization=organization, slug=slug).exists():
-        slug = _generate_slug(organization, name)
+        slug = generate_slug(organization, name)
     plan = RestorePlan(display_name=name, slug=slug, name_taken=name_taken)
     skip = plan.skipped.append
 
@@ -120,7 +115,7 @@ def restore_plan(*, deleted: DeletedGroup, display_name: str | None = None, acto
             skip(f"Member {who}: no longer in {organization}.")
         elif not user.is_active:
             skip(f"Member {who}: deactivated.")
-        elif entry.get("expires_at") and _when(entry["expires_at"]) <= now:
+        elif entry.get("expires_at") and parse_time(entry["expires_at"]) <= now:
             skip(f"Member {who}: the membership expired on {entry['expires_at'][:10]}.")
         else:
             plan.members.append((user, entry))

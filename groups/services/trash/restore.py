@@ -9,9 +9,8 @@ from guardian.shortcuts import assign_perm
 
 from accounts.audit import Channel, audit_record
 
-from .. import access, nesting
-from ..grants import _sync_resources, _with_contents
-from ..models import (
+from ... import access, nesting
+from ...models import (
     RETENTION_DAYS,
     DeletedGroup,
     Grant,
@@ -20,16 +19,11 @@ from ..models import (
     MemberGroup,
     Membership,
 )
-from ..services import (
-    CONFLICT,
-    _auth_name,
-    _lock,
-    _save_unique,
-    _sync_organization_permissions,
-    default_group,
-)
+from ..common import CONFLICT, default_group, lock_group, save_unique
+from ..names import auth_name
+from ..permissions import sync_organization_permissions, sync_resources, with_contents
 from .plan import SELF, RestorePlan, restore_plan
-from .snapshot import _iso, _when
+from .snapshot import iso_time, parse_time
 
 User = get_user_model()
 
@@ -79,7 +73,7 @@ def group_restore(
     if actor is not None:
         access.require(actor, "restore_groups", organization)
     # Nestings of one organization run one at a time (as in ``member_group_add``).
-    _lock(default_group(organization, Group.Kind.ADMINISTRATORS))
+    lock_group(default_group(organization, Group.Kind.ADMINISTRATORS))
     deleted = (
         DeletedGroup.objects.select_for_update()
         .select_related("organization")
@@ -105,7 +99,7 @@ def group_restore(
     info = snapshot.get("group", {})
 
     group = Group(
-        name=_auth_name(organization, plan.slug),
+        name=auth_name(organization, plan.slug),
         public_id=deleted.public_id,
         organization=organization,
         display_name=plan.display_name,
@@ -115,9 +109,9 @@ def group_restore(
         created_by=people.get(info.get("created_by")),
         updated_by=actor,
     )
-    _save_unique(group, {"display_name": f"A group named “{plan.display_name}” already exists."})
+    save_unique(group, {"display_name": f"A group named “{plan.display_name}” already exists."})
     if info.get("created_at"):
-        Group.objects.filter(pk=group.pk).update(created_at=_when(info["created_at"]))
+        Group.objects.filter(pk=group.pk).update(created_at=parse_time(info["created_at"]))
 
     # Direct memberships, with who added them, when, and until when.
     Membership.objects.bulk_create(
@@ -126,12 +120,12 @@ def group_restore(
                 group=group,
                 user=user,
                 added_by=people.get(entry.get("added_by")),
-                expires_at=_when(entry.get("expires_at")),
+                expires_at=parse_time(entry.get("expires_at")),
             )
             for user, entry in plan.members
         ]
     )
-    added_at = {user.pk: _when(entry["added_at"]) for user, entry in plan.members}
+    added_at = {user.pk: parse_time(entry["added_at"]) for user, entry in plan.members}
     rows = list(Membership.objects.filter(group=group))
     _keep_times(
         Membership,
@@ -150,9 +144,9 @@ def group_restore(
     MemberGroup.objects.bulk_create(edges)
     times = {}
     for child, entry in plan.member_groups:
-        times[(group.pk, child.pk)] = _when(entry.get("added_at"))
+        times[(group.pk, child.pk)] = parse_time(entry.get("added_at"))
     for parent, entry in plan.parent_groups:
-        times[(parent.pk, group.pk)] = _when(entry.get("added_at"))
+        times[(parent.pk, group.pk)] = parse_time(entry.get("added_at"))
     links = list(MemberGroup.objects.filter(parent=group) | MemberGroup.objects.filter(child=group))
     _keep_times(
         MemberGroup,
@@ -171,7 +165,7 @@ def group_restore(
             for permission_set, entry in plan.permission_sets
         ]
     )
-    assigned = {s.pk: _when(entry.get("assigned_at")) for s, entry in plan.permission_sets}
+    assigned = {s.pk: parse_time(entry.get("assigned_at")) for s, entry in plan.permission_sets}
     links = list(GroupPermissionSet.objects.filter(group=group))
     _keep_times(
         GroupPermissionSet,
@@ -200,7 +194,7 @@ def group_restore(
         if entry["id"] not in taken:
             # The same id as before, unless another grant has taken it meanwhile.
             grant.public_id = entry["id"]
-        created_at[str(grant.public_id)] = _when(entry.get("created_at"))
+        created_at[str(grant.public_id)] = parse_time(entry.get("created_at"))
         new_grants.append(grant)
     Grant.objects.bulk_create(new_grants)
     rows = list(Grant.objects.filter(subject_group=group))
@@ -223,15 +217,15 @@ def group_restore(
 
     # Guardian's rows, from the grants and sets (as the grant services derive them), and the
     # effective memberships of the group and of every group above it.
-    _sync_organization_permissions(group)
-    _sync_resources(_with_contents([r for r, _, _ in plan.grants if r is not None]))
+    sync_organization_permissions(group)
+    sync_resources(with_contents([r for r, _, _ in plan.grants if r is not None]))
     graph = nesting.Graph(organization.pk)
     nesting.refresh(organization.pk, graph.above(group.pk), graph)
 
     after = {
         "name": group.display_name,
         "slug": group.slug,
-        "deleted_at": _iso(deleted.deleted_at),
+        "deleted_at": iso_time(deleted.deleted_at),
         "members": [
             {"user_id": str(u.public_id), "user": u.display_name, "email": u.email}
             for u, _ in plan.members
