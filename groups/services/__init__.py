@@ -10,6 +10,7 @@ rows derived from groups, sets and grants) and ``common`` are the services' own 
 from .administrators import administrators_kept, validate_removable
 from .common import (
     CONFLICT,
+    INHERITED,
     LAST_ADMINISTRATOR,
     PROTECTED,
     UNSET,
@@ -29,7 +30,13 @@ from .grants import (
     resource_move,
 )
 from .groups import default_groups_create, group_create, group_delete, group_update, group_validate
-from .member_groups import member_group_add, member_group_remove
+from .member_groups import (
+    member_group_add,
+    member_group_remove,
+    member_groups_add,
+    members_add,
+    members_remove,
+)
 from .memberships import (
     StalePreview,
     check_members_editable,
@@ -43,6 +50,7 @@ from .permission_sets import (
     capabilities,
     group_permission_set_add,
     group_permission_set_remove,
+    group_permission_sets_set,
     permission_set_by_key,
     permission_set_create,
     permission_set_delete,
@@ -54,6 +62,7 @@ from .trash import deleted_groups_purge, group_restore
 
 __all__ = [
     "CONFLICT",
+    "INHERITED",
     "LAST_ADMINISTRATOR",
     "PROTECTED",
     "UNSET",
@@ -74,6 +83,7 @@ __all__ = [
     "group_delete",
     "group_permission_set_add",
     "group_permission_set_remove",
+    "group_permission_sets_set",
     "group_restore",
     "group_rights_grant",
     "group_rights_revoke",
@@ -81,6 +91,9 @@ __all__ = [
     "group_validate",
     "member_group_add",
     "member_group_remove",
+    "member_groups_add",
+    "members_add",
+    "members_remove",
     "membership_add",
     "membership_add_batch",
     "membership_remove",

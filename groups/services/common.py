@@ -20,6 +20,8 @@ DEFAULT_GROUP_SUFFIX = {Group.Kind.ADMINISTRATORS: "Administrators", Group.Kind.
 PROTECTED = "protected"
 LAST_ADMINISTRATOR = "last_administrator"
 CONFLICT = "conflict"
+# Removing someone who is in the group only through a member group.
+INHERITED = "inherited"
 # C0 and C1 control characters, except tab, line feed and carriage return.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 

@@ -9,7 +9,7 @@ from .. import access, nesting
 from ..models import Group, MemberGroup, Membership
 from .administrators import administrators_kept, in_administrators
 from .common import CONFLICT, PROTECTED, default_group, lock_group, require_on_group
-from .memberships import check_members_editable
+from .memberships import check_members_editable, membership_add, membership_remove
 
 
 def _group_names(ids) -> list[str]:
@@ -133,3 +133,45 @@ def member_group_remove(
         _refresh_people_below(parent.organization_id, nesting.below_ids([child.pk]))
         _member_group_audit("member_group.removed", parent, child, channel=channel, actor=actor)
         return True
+
+
+@transaction.atomic
+def member_groups_add(
+    *, parent: Group, children, channel: str = Channel.SYSTEM, actor
+) -> list[Group]:
+    """Make several groups members of ``parent``, all or nothing (one refused: none is added).
+    Returns those that were not members yet."""
+    return [
+        child
+        for child in dict.fromkeys(children)
+        if member_group_add(parent=parent, child=child, channel=channel, actor=actor)
+    ]
+
+
+@transaction.atomic
+def members_add(*, group: Group, users=(), groups=(), channel: str = Channel.SYSTEM, actor):
+    """Add people and groups as members of ``group`` in one change, all or nothing.
+    Returns ``(users added, groups added)``."""
+    users = list(users)
+    added_users = (
+        membership_add(group=group, users=users, channel=channel, actor=actor) if users else []
+    )
+    added_groups = member_groups_add(parent=group, children=groups, channel=channel, actor=actor)
+    return added_users, added_groups
+
+
+@transaction.atomic
+def members_remove(*, group: Group, users=(), groups=(), channel: str = Channel.SYSTEM, actor):
+    """Remove people and member groups from ``group`` in one change, all or nothing; those who
+    are not members are a no-op, someone there only through a member group is refused.
+    Returns ``(users removed, groups removed)``."""
+    users = list(users)
+    removed_users = (
+        membership_remove(group=group, users=users, channel=channel, actor=actor) if users else []
+    )
+    removed_groups = [
+        child
+        for child in dict.fromkeys(groups)
+        if member_group_remove(parent=group, child=child, channel=channel, actor=actor)
+    ]
+    return removed_users, removed_groups

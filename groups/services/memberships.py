@@ -9,10 +9,17 @@ from django.utils import timezone
 
 from accounts.audit import Channel, audit_event, audit_record, audit_record_many
 
-from .. import bulk, nesting
+from .. import bulk, nesting, queries
 from ..models import Group, Membership
 from .administrators import administrators_kept, in_administrators
-from .common import CONFLICT, PROTECTED, lock_group, require_on_group, users_in_organization
+from .common import (
+    CONFLICT,
+    INHERITED,
+    PROTECTED,
+    lock_group,
+    require_on_group,
+    users_in_organization,
+)
 
 
 def validate_addable(group: Group, users) -> None:
@@ -181,7 +188,33 @@ def membership_remove(*, group: Group, users, channel: str = Channel.SYSTEM, act
         group = lock_group(group)
         require_on_group(actor, "manage_members", group)
         check_members_editable(group, "remove")
-        return membership_delete(group, list(dict.fromkeys(users)), channel=channel, actor=actor)
+        users = list(dict.fromkeys(users))
+        refuse_inherited_only(group, users)
+        return membership_delete(group, users, channel=channel, actor=actor)
+
+
+def refuse_inherited_only(group: Group, users) -> None:
+    """Someone who is in ``group`` only through a member group cannot be removed from it
+    directly (nothing would change): the refusal names them and the groups they come through."""
+    inherited = list(
+        Membership.objects.filter(group=group, user__in=users, direct=False).select_related("user")
+    )
+    if not inherited:
+        return
+    via = queries.inherited_via(group, inherited)
+    groups = list(dict.fromkeys(name for m in inherited for name in via.get(m.user_id, [])))
+    names = ", ".join(m.user.display_name for m in inherited)
+    verb = "is" if len(inherited) == 1 else "are"
+    through = ", ".join(f"“{name}”" for name in groups)
+    raise ValidationError(
+        {
+            "users": ValidationError(
+                f"{names} {verb} in “{group}” only through a member group ({through}): remove "
+                "them from that group, or take that group out of this one.",
+                code=INHERITED,
+            )
+        }
+    )
 
 
 class StalePreview(ValidationError):

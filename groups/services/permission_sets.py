@@ -257,3 +257,36 @@ def permission_set_validate(
         )
     if errors:
         raise ValidationError(errors)
+
+
+@transaction.atomic
+def group_permission_sets_set(
+    *, group: Group, permission_sets, among=None, channel: str = Channel.SYSTEM, actor
+) -> tuple[list, list]:
+    """Make the sets ``group`` holds exactly ``permission_sets``, all or nothing. With
+    ``among``, only sets in it are taken away (Conductor's roles leave other sets alone).
+    Returns ``(added, removed)``."""
+    group = lock_group(group)
+    require_on_group(actor, "manage_permission_sets", group, on_organization=True)
+    wanted = list(dict.fromkeys(permission_sets))
+    held = [
+        link.permission_set for link in group.permission_set_links.select_related("permission_set")
+    ]
+    removable = held if among is None else [s for s in held if s in set(among)]
+    removed = [
+        permission_set
+        for permission_set in removable
+        if permission_set not in wanted
+        and group_permission_set_remove(
+            group=group, permission_set=permission_set, channel=channel, actor=actor
+        )
+    ]
+    added = [
+        permission_set
+        for permission_set in wanted
+        if permission_set not in held
+        and group_permission_set_add(
+            group=group, permission_set=permission_set, channel=channel, actor=actor
+        )
+    ]
+    return added, removed

@@ -588,6 +588,29 @@ def test_member_remove_from_the_users_group_is_refused(client, users_group, org_
     assert org_member.pk in member_ids(users_group)
 
 
+def test_member_remove_of_an_inherited_member_says_why_and_changes_nothing(
+    client, organization, group, org_admin
+):
+    """Wu is in Editors only through the member group Writers: removing him from Editors would
+    change nothing, and the page says so instead of "Removed" (the service refuses)."""
+    writers = group_services.group_create(
+        organization=organization, display_name="Writers", actor=org_admin
+    )
+    wu = make_member(organization, first_name="Wu", last_name="Chen")
+    group_services.membership_add(group=writers, users=[wu], actor=org_admin)
+    group_services.member_group_add(parent=group, child=writers, actor=org_admin)
+    client.force_login(org_admin)
+
+    response = client.post(remove_url(group, wu.public_id))
+
+    assert messages_of(response) == [
+        "Wu Chen is in “Editors” only through a member group (“Writers”): remove them from that "
+        "group, or take that group out of this one."
+    ]
+    assert wu.pk in member_ids(group)
+    assert not AuditEvent.objects.filter(action="membership.removed").exists()
+
+
 @pytest.mark.parametrize("who", ["non_member", "outsider", "unknown"])
 def test_member_remove_of_someone_not_in_the_group_changes_nothing(
     client, group, org_admin, org_member, outsider, bo_in_editors, who
