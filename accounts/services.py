@@ -12,6 +12,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.text import slugify
 
+from audit.recording import Channel, audit_record
 from groups import access
 from groups.models import Grant, Group, GroupUserObjectPermission, Membership, groups_named
 from groups.services import (
@@ -29,7 +30,6 @@ from groups.services import (
     default_groups_create,
 )
 
-from .audit import Channel, audit_record
 from .models import NAME_MAX_LENGTH, Organization, OrganizationUserObjectPermission
 
 User = get_user_model()

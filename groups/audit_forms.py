@@ -2,7 +2,7 @@
 
 from django import forms
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 
 from .history import ACTIONS, Filters
 

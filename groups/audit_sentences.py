@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 
 from .access import RIGHT_LABELS
 

@@ -15,8 +15,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from accounts.audit import Channel, audit_record
 from accounts.models import Organization, OrganizationUserObjectPermission
+from audit.recording import Channel, audit_record
 
 from . import access, resource_types
 from .models import (

@@ -13,7 +13,7 @@ from django.db import connection
 from django.db.models import JSONField, Q
 from django.db.models.expressions import RawSQL
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 
 from .audit_sentences import (
     ACTIONS,

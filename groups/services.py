@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from guardian.shortcuts import assign_perm, remove_perm
 
-from accounts.audit import Channel, audit_event, audit_record, audit_record_many
 from accounts.models import Organization, OrganizationGroupObjectPermission
+from audit.recording import Channel, audit_event, audit_record, audit_record_many
 
 from . import access, bulk, nesting
 from .models import (

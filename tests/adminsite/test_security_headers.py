@@ -110,7 +110,7 @@ def test_pages_configure_htmx_for_the_policy_and_inline_nothing(client, organiza
 
 
 def test_the_django_admin_gets_the_same_policy(admin_client):
-    response = admin_client.get("/admin/accounts/auditevent/")
+    response = admin_client.get("/admin/audit/auditevent/")
     policy = csp_of(response)
     assert policy["style-src"] == ["'self'"]
     assert policy["script-src"] == ["'self'"]

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from accounts.audit import Channel
+from audit.recording import Channel
 from groups import services as group_services
 from tests.conftest import make_member
 

@@ -10,15 +10,15 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.audit import Channel, audit_record
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
+from audit.recording import Channel, audit_record
 from groups import bulk, history, services, trash
 from groups.audit_forms import AuditLogFilterForm
 from groups.models import DeletedGroup
 from tests.conftest import make_member
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("accounts", "groups")
+APPS = ("accounts", "groups", "audit")
 ACTION_NAME = re.compile(r"^[a-z][a-z_]*\.[a-z][a-z_]*$")
 
 

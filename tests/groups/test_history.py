@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import services as account_services
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from groups import history, services, trash
 from groups.history import Filters
 from groups.models import DeletedGroup

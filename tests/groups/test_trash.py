@@ -10,7 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from accounts import services as account_services
-from accounts.models import AuditEvent, OrganizationGroupObjectPermission
+from accounts.models import OrganizationGroupObjectPermission
+from audit.models import AuditEvent
 from groups import explain, grants, history, services, trash
 from groups.models import (
     DeletedGroup,

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import services as account_services
-from accounts.audit import Channel
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
+from audit.recording import Channel
 from groups import grants as grant_services
 from groups import history, spreadsheet
 from groups import services as group_services

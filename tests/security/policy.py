@@ -221,7 +221,7 @@ for model, overrides in {
     "groups/permissionset": {},
     "accounts/organization": {"delete": operators(403)},
     "accounts/user": {"delete": operators(403)},
-    "accounts/auditevent": {"add": operators(403), "delete": operators(403)},
+    "audit/auditevent": {"add": operators(403), "delete": operators(403)},
     "groups/deletedgroup": {"add": operators(403), "delete": operators(403)},
     "axes/accessattempt": {"add": operators(403)},
     "axes/accesslog": {"add": operators(403)},
