@@ -16,9 +16,10 @@ from django_htmx.http import HttpResponseClientRedirect, push_url, trigger_clien
 
 from adminsite.fields import takes
 from adminsite.htmx import login_required_htmx, wants_partial
+from audit import history
 from audit.recording import Channel
 
-from . import access, explain, grants, history, queries, services
+from . import access, explain, grants, queries, services
 from .forms import (
     DeleteGroupForm,
     ExpiryForm,

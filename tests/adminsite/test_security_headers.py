@@ -155,7 +155,7 @@ def test_csv_exports_are_never_cached(client, organization, org_admin, group):
     client.force_login(org_admin)
     for url in (
         reverse("groups:members_export", args=[organization.slug, group.public_id]),
-        reverse("groups:audit_log_export", args=[organization.slug]),
+        reverse("audit:audit_log_export", args=[organization.slug]),
     ):
         response = client.get(url)
         assert response.status_code == 200 and response.streaming

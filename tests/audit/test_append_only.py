@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from accounts import services as account_services
 from accounts.models import Organization
+from audit import history
 from audit.models import AppendOnlyError, AuditEvent
-from groups import history
 from groups import services as group_services
 from tests.factories import UserFactory
 

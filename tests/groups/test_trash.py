@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import OrganizationGroupObjectPermission
+from audit import history
 from audit.models import AuditEvent
-from groups import explain, grants, history, services, trash
+from groups import explain, grants, services, trash
 from groups.models import (
     DeletedGroup,
     Grant,

@@ -86,8 +86,8 @@ POLICY = {
     # --- audit: a group's history for those who see the group; the organization's log (and
     # its CSV) for those who may read the audit log ---
     "groups:group_history": {"GET": SEE_EDITORS},
-    "groups:audit_log": {"GET": (LOGIN, 403, 403, 200, 404, 200)},
-    "groups:audit_log_export": {"GET": (LOGIN, 403, 403, 200, 404, 200)},
+    "audit:audit_log": {"GET": (LOGIN, 403, 403, 200, 404, 200)},
+    "audit:audit_log_export": {"GET": (LOGIN, 403, 403, 200, 404, 200)},
     # --- bulk membership: import and remove need manage_members, export seeing the group ---
     "groups:members_import": {"GET": SEE_EDITORS, "POST": SEE_EDITORS},
     # An empty POST picks nobody: back to the members tab with a message (htmx: the tab).

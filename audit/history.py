@@ -1,5 +1,5 @@
 """Reading the audit trail: which events a page shows, in which order and pages, and the CSV
-they export to. Each event reads as a sentence (``groups.audit_sentences``)."""
+they export to. Each event reads as a sentence (``audit.sentences``)."""
 
 import base64
 import binascii
@@ -13,9 +13,8 @@ from django.db import connection
 from django.db.models import JSONField, Q
 from django.db.models.expressions import RawSQL
 
-from audit.models import AuditEvent
-
-from .audit_sentences import (
+from .models import AuditEvent
+from .sentences import (
     ACTIONS,
     CHANNEL_PHRASES,
     Sentence,

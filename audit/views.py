@@ -8,11 +8,12 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from adminsite.htmx import login_required_htmx, wants_partial
+from groups import access, queries, spreadsheet
 
-from . import access, history, queries, spreadsheet
-from .audit_forms import AuditLogFilterForm
+from . import history
+from .forms import AuditLogFilterForm
 
-TEMPLATE = "groups/audit_log.html"
+TEMPLATE = "audit/audit_log.html"
 
 
 def _organization(request, org_slug):

@@ -1,4 +1,4 @@
-"""Every action the code records has an entry in ``audit_sentences.ACTIONS`` (its filter label)
+"""Every action the code records has an entry in ``audit.sentences.ACTIONS`` (its filter label)
 and reads as a sentence of its own, from what the event carries."""
 
 import ast
@@ -10,10 +10,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from audit import history
+from audit.forms import AuditLogFilterForm
 from audit.models import AuditEvent
 from audit.recording import Channel, audit_record
-from groups import bulk, history, services, trash
-from groups.audit_forms import AuditLogFilterForm
+from groups import bulk, services, trash
 from groups.models import DeletedGroup
 from tests.conftest import make_member
 
@@ -95,7 +96,7 @@ def test_the_scan_finds_the_actions_written_in_each_way():
 def test_every_recorded_action_has_a_label_and_a_filter_choice():
     found = recorded_actions()
     missing = {action: path for action, path in found.items() if action not in history.ACTIONS}
-    assert not missing, f"Add these to groups/audit_sentences.py ACTIONS: {missing}"
+    assert not missing, f"Add these to audit/sentences.py ACTIONS: {missing}"
     choices = {value for value, _ in AuditLogFilterForm().fields["action"].choices}
     assert set(found) <= choices
 
@@ -266,7 +267,7 @@ def test_audit_log_filters_by_the_new_actions(client, organization, group, org_a
     )
     client.force_login(org_admin)
 
-    response = client.get(reverse("groups:audit_log", args=[organization.slug]), {"action": action})
+    response = client.get(reverse("audit:audit_log", args=[organization.slug]), {"action": action})
 
     assert response.status_code == 200
     assert "Select a valid choice" not in response.content.decode()

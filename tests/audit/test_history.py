@@ -12,9 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import services as account_services
+from audit import history
+from audit.history import Filters
 from audit.models import AuditEvent
-from groups import history, services, trash
-from groups.history import Filters
+from groups import services, trash
 from groups.models import DeletedGroup
 from tests.conftest import make_member
 

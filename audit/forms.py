@@ -2,9 +2,8 @@
 
 from django import forms
 
-from audit.models import AuditEvent
-
 from .history import ACTIONS, Filters
+from .models import AuditEvent
 
 TEXT_MAX_LENGTH = 100
 

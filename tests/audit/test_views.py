@@ -12,11 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import services as account_services
+from audit import history
 from audit.models import AuditEvent
 from audit.recording import Channel
 from groups import grants as grant_services
-from groups import history, spreadsheet
 from groups import services as group_services
+from groups import spreadsheet
 from tests.conftest import make_member
 
 HTMX = {"HX-Request": "true"}
@@ -27,11 +28,11 @@ def history_url(group):
 
 
 def log_url(organization):
-    return reverse("groups:audit_log", args=[organization.slug])
+    return reverse("audit:audit_log", args=[organization.slug])
 
 
 def export_url(organization):
-    return reverse("groups:audit_log_export", args=[organization.slug])
+    return reverse("audit:audit_log_export", args=[organization.slug])
 
 
 def user_url(organization, person):

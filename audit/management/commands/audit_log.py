@@ -3,7 +3,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from groups import history, spreadsheet
+from audit import history
+from groups import spreadsheet
 from groups.management.lookups import find_organization
 
 COLUMNS = ("TIME (UTC)", "ACTOR", "CHANNEL", "WHAT")
