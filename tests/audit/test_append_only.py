@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from accounts import services as account_services
 from accounts.models import Organization
-from audit import history
+from audit import export, sentences
 from audit.models import AppendOnlyError, AuditEvent
 from groups import services as group_services
 from tests.factories import UserFactory
@@ -103,8 +103,8 @@ def test_deleting_a_user_keeps_the_events_they_made_and_their_name(organization,
     User.objects.filter(pk=actor_id).delete()
     event = AuditEvent.objects.select_related("actor").get(action="group.updated")
     assert event.actor_id == actor_id and event.actor is None
-    assert history.sentence(event).text == "Del Eted changed the group Editors (description)"
-    assert history.row(event)[4] == ""  # no actor id to show any more
+    assert sentences.sentence(event).text == "Del Eted changed the group Editors (description)"
+    assert export.row(event)[4] == ""  # no actor id to show any more
 
 
 def test_deleting_an_organization_keeps_its_history(db):

@@ -9,8 +9,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from audit.history import sentence
 from audit.models import AuditEvent
+from audit.sentences import sentence
 from groups import services as group_services
 from tests.helpers import run
 
