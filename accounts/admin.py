@@ -1,4 +1,4 @@
-"""Django admin for organizations, users and the audit trail. Writes go through the services."""
+"""Django admin for organizations and users. Writes go through the services."""
 
 from django import forms
 from django.contrib import admin
@@ -7,13 +7,13 @@ from django.contrib.auth.forms import AdminUserCreationForm
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.db.models import Count, Q
 
+from audit.recording import Channel
 from groups.admin import ServiceFormSetMixin
 from groups.admin_forms import MembershipForm, MembershipFormSet
 from groups.models import Group, Membership
 
 from . import services
-from .audit import Channel
-from .models import AuditEvent, Organization, User
+from .models import Organization, User
 
 
 @admin.register(Organization)
@@ -212,32 +212,4 @@ class UserAdmin(ServiceFormSetMixin, DjangoUserAdmin):
 
     def has_delete_permission(self, request, obj=None):
         # People leave organizations (and are deactivated); their history stays readable.
-        return False
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """Read-only: the audit trail is append-only for the application."""
-
-    list_display = [
-        "created_at",
-        "organization",
-        "actor_name",
-        "action",
-        "target_type",
-        "target_name",
-        "channel",
-    ]
-    list_filter = ["channel", "action", "organization"]
-    search_fields = ["actor_name", "target_name", "target_id", "action"]
-    list_select_related = ["organization"]
-    date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
         return False

@@ -14,10 +14,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from audit.recording import Channel, audit_record
 from groups import access
 from groups.services import clean_name
 
-from .audit import Channel, audit_record
 from .models import ApiKey, Organization
 
 TOKEN_PREFIX = "acx"

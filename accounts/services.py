@@ -12,6 +12,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.text import slugify
 
+from audit.recording import Channel, audit_record
 from groups import access
 from groups.models import Grant, Group, GroupUserObjectPermission, Membership, groups_named
 from groups.services import (
@@ -24,7 +25,6 @@ from groups.services.administrators import active_administrators, last_administr
 from groups.services.common import UNSET, clean_name, lock_group, save_unique
 from groups.services.memberships import membership_delete, membership_insert
 
-from .audit import Channel, audit_record
 from .models import NAME_MAX_LENGTH, Organization, OrganizationUserObjectPermission
 
 User = get_user_model()

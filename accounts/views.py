@@ -11,12 +11,12 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from adminsite.fields import takes
 from adminsite.htmx import login_required_htmx, wants_partial
+from audit.recording import Channel
 from groups import access
 from groups.models import Group
 from groups.queries import organizations_of
 
 from .api_keys import api_key_create, api_key_revoke, token_for
-from .audit import Channel
 from .forms import ApiKeyForm
 from .models import ApiKey
 

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "axes",  # hardening: throttles repeated sign-in failures (see AXES_*)
     "accounts",
     "groups",
+    "audit",
     "adminsite",
 ]
 

@@ -27,6 +27,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("t/<slug:org_slug>/portal/access-management/", include("groups.urls")),
     path("t/<slug:org_slug>/portal/access-management/", include("accounts.urls")),
+    path("t/<slug:org_slug>/portal/access-management/", include("audit.urls")),
     path("t/<slug:org_slug>/api/v1/", api.urls),
     path("api/", include("groups.conductor")),
     path("graphql", graphql, name="graphql"),

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group as AuthGroup
 from django.db.models import Count
 from guardian.admin import GuardedModelAdmin
 
-from accounts.audit import Channel
+from audit.recording import Channel
 
 from . import services
 from .admin_forms import MembershipForm, MembershipFormSet

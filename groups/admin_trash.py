@@ -4,7 +4,7 @@ service as the Admin Center). Removing them for good is the purge command's job 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from accounts.audit import Channel
+from audit.recording import Channel
 
 from .models import DeletedGroup
 from .services import trash

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_audit, views_bulk, views_resources, views_trash, views_users
+from . import views, views_bulk, views_resources, views_trash, views_users
 
 app_name = "groups"
 
@@ -19,8 +19,6 @@ urlpatterns = [
     path("groups/<uuid:group_id>/settings/", views.group_settings, name="group_settings"),
     path("groups/<uuid:group_id>/access/", views.group_access, name="group_access"),
     path("groups/<uuid:group_id>/history/", views.group_history, name="group_history"),
-    path("audit-log/", views_audit.audit_log, name="audit_log"),
-    path("audit-log/export.csv", views_audit.audit_log_export, name="audit_log_export"),
     path("groups/<uuid:group_id>/access/add/", views.grant_add, name="grant_add"),
     path(
         "groups/<uuid:group_id>/access/<uuid:grant_id>/remove/",

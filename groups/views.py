@@ -14,11 +14,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, push_url, trigger_client_event
 
-from accounts.audit import Channel
 from adminsite.fields import takes
 from adminsite.htmx import login_required_htmx, wants_partial
+from audit import history
+from audit.recording import Channel
 
-from . import access, explain, history, queries, services
+from . import access, explain, queries, services
 from .forms import (
     DeleteGroupForm,
     ExpiryForm,

@@ -12,9 +12,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
-from accounts.audit import Channel
 from adminsite.fields import takes
 from adminsite.htmx import login_required_htmx, wants_partial
+from audit.recording import Channel
 
 from . import access, bulk, queries, services, spreadsheet
 from .forms import MembersImportConfirmForm, MembersImportForm

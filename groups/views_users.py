@@ -8,8 +8,9 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from adminsite.htmx import login_required_htmx
+from audit import history
 
-from . import access, explain, history, queries
+from . import access, explain, queries
 from .forms import CheckAccessForm, target_picker
 
 User = get_user_model()

@@ -1,12 +1,15 @@
-"""Personas and the organization they live in. Each fixture is built with the services."""
+"""Personas and the organization they live in, and API clients holding a persona's key. Each
+fixture is built with the services."""
 
 import pytest
 
 from accounts import services as account_services
+from accounts.api_keys import api_key_create, token_for
 from groups import services as group_services
 from groups.models import Group
 
 from .factories import UserFactory
+from .groups.api_helpers import bearer
 
 
 def make_member(organization, *, admin=False, **fields):
@@ -79,3 +82,22 @@ def administrators(organization):
 @pytest.fixture
 def users_group(organization):
     return group_services.default_group(organization, Group.Kind.USERS)
+
+
+@pytest.fixture
+def api_for(organization):
+    """A test client calling the API with a new key of ``user`` in Acme (or ``org``)."""
+
+    def make(user, org=None):
+        key, secret = api_key_create(
+            organization=org or organization, name="tests", user=user, actor=None
+        )
+        return bearer(token_for(key, secret))
+
+    return make
+
+
+@pytest.fixture
+def admin_api(api_for, org_admin):
+    # Ann's key: every capability in Acme.
+    return api_for(org_admin)

@@ -10,11 +10,11 @@ from django.core.management import call_command
 from django.db.models import Max
 
 from accounts.models import (
-    AuditEvent,
     Organization,
     OrganizationGroupObjectPermission,
     OrganizationUserObjectPermission,
 )
+from audit.models import AuditEvent
 from groups.models import (
     Group,
     GroupGroupObjectPermission,

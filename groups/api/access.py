@@ -13,7 +13,7 @@ from django.http import Http404
 from ninja import Query, Router, Status
 from ninja.errors import HttpError
 
-from accounts.audit import Channel
+from audit.recording import Channel
 from groups import access, explain, queries, resource_types, services
 from groups.models import ACCESS_TYPES, Grant, Group, Resource, access_codename
 from groups.services import grants

@@ -7,7 +7,7 @@ from uuid import UUID
 from django.db import transaction
 from ninja import Field, Router, Schema, Status
 
-from accounts.audit import Channel
+from audit.recording import Channel
 from groups import access, bulk, services
 
 from . import schemas

@@ -11,7 +11,7 @@ from django.utils import timezone
 from ninja import Router, Status
 from ninja.errors import HttpError
 
-from accounts.audit import Channel
+from audit.recording import Channel
 from groups import access, queries, services
 from groups.models import Membership, PermissionSet
 

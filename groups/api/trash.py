@@ -12,7 +12,7 @@ from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import Field
 
-from accounts.audit import Channel
+from audit.recording import Channel
 from groups import access
 from groups.services import trash
 

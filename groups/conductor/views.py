@@ -21,7 +21,7 @@ from ninja.schema import DjangoGetter
 from pydantic import AfterValidator, model_validator
 
 from accounts.api_keys import api_key_for_credentials
-from accounts.audit import Channel
+from audit.recording import Channel
 from groups import access, explain, queries, resource_types, services
 from groups.api.access import _require_access_reader, _require_asker
 from groups.api.groups import _storable

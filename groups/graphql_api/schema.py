@@ -16,8 +16,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
 from strawberry.types import Info
 
-from accounts.audit import Channel
 from accounts.models import Organization as OrganizationModel
+from audit.recording import Channel
 from groups import access, services
 from groups.models import Group, Membership
 from groups.queries import SearchTooBroad

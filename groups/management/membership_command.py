@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from accounts.audit import Channel
+from audit.recording import Channel
 from groups.management.lookups import find_group, find_organization, find_users, plural, writes
 
 

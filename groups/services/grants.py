@@ -8,8 +8,8 @@ present and future. Guardian's rows follow the grants (``permissions``).
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from accounts.audit import Channel, audit_record
 from accounts.models import Organization
+from audit.recording import Channel, audit_record
 
 from .. import access, resource_types
 from ..models import ACCESS_TYPES, Grant, Group, PermissionSet, Resource

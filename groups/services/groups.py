@@ -4,8 +4,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from guardian.shortcuts import assign_perm
 
-from accounts.audit import Channel, audit_record
 from accounts.models import Organization
+from audit.recording import Channel, audit_record
 
 from .. import access, nesting
 from ..models import RETENTION_DAYS, Group

@@ -3,7 +3,7 @@
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from accounts.audit import Channel, audit_record
+from audit.recording import Channel, audit_record
 
 from .. import access, nesting
 from ..models import Group, MemberGroup, Membership

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.audit import Channel, audit_event, audit_record, audit_record_many
+from audit.recording import Channel, audit_event, audit_record, audit_record_many
 
 from .. import bulk, nesting, queries
 from ..models import Group, Membership

@@ -4,8 +4,8 @@ from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from accounts.audit import Channel, audit_record
 from accounts.models import Organization
+from audit.recording import Channel, audit_record
 
 from .. import access
 from ..models import Group, GroupPermissionSet, PermissionSet

@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from guardian.shortcuts import assign_perm, remove_perm
 
-from accounts.audit import Channel, audit_record
+from audit.recording import Channel, audit_record
 
 from .. import access
 from ..models import Group, GroupGroupObjectPermission, GroupUserObjectPermission

@@ -7,7 +7,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from accounts.api_keys import api_key_for_token, api_key_revoke
-from accounts.models import ApiKey, AuditEvent
+from accounts.models import ApiKey
+from audit.models import AuditEvent
 from tests.conftest import make_member
 
 

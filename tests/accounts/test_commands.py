@@ -8,7 +8,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from accounts import services as account_services
-from accounts.models import AuditEvent, Organization
+from accounts.models import Organization
+from audit.models import AuditEvent
 from groups import services as group_services
 from groups.models import Group, GroupUserObjectPermission, Membership, Resource
 from tests.helpers import group_names

@@ -6,9 +6,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts import services
 from accounts.models import (
-    AuditEvent,
     OrganizationGroupObjectPermission,
 )
+from audit.models import AuditEvent
 from groups import services as group_services
 from groups.models import (
     Group,

@@ -6,7 +6,8 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.api_keys import api_key_create, token_for
-from accounts.models import ApiKey, AuditEvent
+from accounts.models import ApiKey
+from audit.models import AuditEvent
 
 HTMX = {"HX-Request": "true"}
 

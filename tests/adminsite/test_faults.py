@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.api_keys import api_key_create, token_for
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from groups.models import Group, Membership
 from tests.conftest import make_member
 from tests.groups.api_helpers import api_url

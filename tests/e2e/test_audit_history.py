@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from accounts.audit import Channel
+from audit.recording import Channel
 from groups import services as group_services
 from tests.conftest import make_member
 
@@ -131,7 +131,7 @@ def test_admin_filters_the_audit_log_and_exports_it(
     assert "Night Shift" not in content
 
     page.set_viewport_size({"width": 390, "height": 844})
-    page.goto(live_server.url + reverse("groups:audit_log", args=[organization.slug]))
+    page.goto(live_server.url + reverse("audit:audit_log", args=[organization.slug]))
     expect(entries(page).first).to_be_visible()
     assert_accessible("the Audit log on a phone")
     screenshot("audit-log-phone")

@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.browser
@@ -55,7 +55,7 @@ def test_the_django_admin_works_under_the_policy(
         page.goto(live_server.url + path)
         expect(page.locator("#content")).to_be_visible()
         page.wait_for_load_state("networkidle")
-    page.goto(f"{live_server.url}/admin/accounts/auditevent/")
+    page.goto(f"{live_server.url}/admin/audit/auditevent/")
     screenshot("csp-admin-audit-events")
 
 

@@ -1,12 +1,10 @@
-"""Personas of the groups tests, and API clients holding their keys."""
+"""Personas of the groups tests, and API clients holding their keys (``api_for`` and
+``admin_api`` are in ``tests/conftest.py``: the audit tests use them too)."""
 
 import pytest
 
-from accounts.api_keys import api_key_create, token_for
 from groups import services as group_services
 from tests.conftest import make_member
-
-from .api_helpers import bearer
 
 
 @pytest.fixture
@@ -23,25 +21,6 @@ def viewer(organization, group, org_admin):
 def stranger(other_organization):
     # Gus Globex: a plain member of Globex, whom Acme must never see.
     return make_member(other_organization, first_name="Gus", last_name="Globex")
-
-
-@pytest.fixture
-def api_for(organization):
-    """A test client calling the API with a new key of ``user`` in Acme (or ``org``)."""
-
-    def make(user, org=None):
-        key, secret = api_key_create(
-            organization=org or organization, name="tests", user=user, actor=None
-        )
-        return bearer(token_for(key, secret))
-
-    return make
-
-
-@pytest.fixture
-def admin_api(api_for, org_admin):
-    # Ann's key: every capability in Acme.
-    return api_for(org_admin)
 
 
 @pytest.fixture

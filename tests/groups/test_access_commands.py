@@ -8,7 +8,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command, get_commands, load_command_class
 from django.core.management.base import CommandError
 
-from accounts.models import AuditEvent, OrganizationUserObjectPermission
+from accounts.models import OrganizationUserObjectPermission
+from audit.models import AuditEvent
 from groups import explain, resource_types, services
 from groups.models import (
     Grant,

@@ -5,7 +5,7 @@ audit events with channel "admin")."""
 import pytest
 from django.urls import reverse
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from groups import services
 from groups.models import Group, Membership, PermissionSet
 from tests.admin_helpers import form_data

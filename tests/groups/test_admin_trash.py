@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from groups import services
 from groups.models import DeletedGroup, Group
 from tests.factories import UserFactory

@@ -6,7 +6,7 @@ import uuid
 import pytest
 from django.test import Client
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from groups import explain
 from groups import services as group_services
 from groups.models import Grant, PermissionSet, Resource

@@ -2,8 +2,8 @@
 
 import pytest
 
-from accounts.audit import Channel
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
+from audit.recording import Channel
 from groups import services
 from groups.models import Membership
 from tests.conftest import make_member

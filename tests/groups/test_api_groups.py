@@ -6,7 +6,7 @@ import json
 import pytest
 from django.db import connection
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from groups import queries
 from groups import services as group_services
 from groups.models import Group

@@ -15,7 +15,7 @@ def _pages(client, organization, group) -> str:
     urls = [
         reverse("groups:group_list", args=[organization.slug]),
         reverse("groups:group_detail", args=[organization.slug, group.public_id]),
-        reverse("groups:audit_log", args=[organization.slug]),
+        reverse("audit:audit_log", args=[organization.slug]),
     ]
     bodies = []
     for url in urls:

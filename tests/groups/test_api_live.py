@@ -8,7 +8,7 @@ import urllib.request
 import pytest
 
 from accounts.api_keys import api_key_create, api_key_revoke, token_for
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from groups.models import Group, GroupPermissionSet, Membership, PermissionSet
 from tests.conftest import make_member
 

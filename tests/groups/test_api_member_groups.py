@@ -5,7 +5,7 @@ import uuid
 import pytest
 from django.test import Client
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from groups import services as group_services
 from groups.models import MemberGroup, Membership
 from tests.conftest import make_member

@@ -5,7 +5,7 @@ import uuid
 import pytest
 
 from accounts import services as account_services
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from groups import services as group_services
 from groups.models import GroupPermissionSet, Membership, PermissionSet
 from tests.conftest import make_member

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts import services as account_services
-from accounts.audit import Channel
+from audit.recording import Channel
 from groups import bulk, services, spreadsheet
 from groups.models import Group, Membership
 from groups.services import memberships

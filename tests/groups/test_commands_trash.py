@@ -6,7 +6,7 @@ import pytest
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from groups import services
 from groups.models import DeletedGroup, Group
 from tests.helpers import run

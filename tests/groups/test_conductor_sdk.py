@@ -20,7 +20,7 @@ from conductor.client.orkes.models.access_type import AccessType
 from conductor.client.orkes.orkes_authorization_client import OrkesAuthorizationClient
 
 from accounts.api_keys import api_key_create, api_key_revoke
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from groups import queries
 from groups.models import Grant, Group, Resource
 from tests.conftest import make_member

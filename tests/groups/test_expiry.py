@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.api_keys import api_key_create, token_for
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from groups import services
 from groups.middleware import expire_for
 from groups.models import MemberGroup, Membership

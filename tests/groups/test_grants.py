@@ -12,10 +12,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from accounts import api_keys
 from accounts.models import (
     ApiKey,
-    AuditEvent,
     OrganizationGroupObjectPermission,
     OrganizationUserObjectPermission,
 )
+from audit.models import AuditEvent
 from groups import explain, resource_types, services
 from groups.models import (
     Grant,

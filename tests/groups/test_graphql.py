@@ -6,7 +6,7 @@ import itertools
 import pytest
 from django.db import connection
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from groups import services as group_services
 from groups.models import Group, MemberGroup, Membership
 from tests.conftest import make_member

@@ -11,7 +11,7 @@ from django.test import Client
 
 from accounts import services as account_services
 from accounts.api_keys import api_key_create, api_key_revoke, token_for
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from groups.models import Group
 from tests.groups.api_helpers import bearer
 from tests.groups.graphql_helpers import URL, data_of, post

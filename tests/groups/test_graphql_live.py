@@ -8,7 +8,7 @@ import urllib.request
 import pytest
 
 from accounts.api_keys import api_key_create, token_for
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from groups.models import Group
 from tests.conftest import make_member
 from tests.groups.test_graphql_seed import (

@@ -2,7 +2,7 @@
 
 import uuid
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from groups.models import Group
 from tests.groups.graphql_helpers import data_of, post
 

@@ -7,8 +7,8 @@ from django.core.management import call_command, execute_from_command_line
 from django.core.management.base import CommandError
 from django.db import connections
 
-from accounts.audit import Channel
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
+from audit.recording import Channel
 from groups.models import Membership
 from tests.conftest import make_member
 from tests.helpers import audit_mark, changes_nothing, events_since

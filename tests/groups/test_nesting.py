@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts import services as account_services
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from groups import services
 from groups.models import Group, MemberGroup, Membership
 from groups.services import member_groups

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from groups import services
 from groups.management.commands.check_memberships import oracle, stored
 from groups.models import MemberGroup, Membership

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
 from accounts import services as account_services
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from groups import bulk
 from groups import services as group_services
 from groups.models import Group, Membership

@@ -8,7 +8,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts import services as account_services
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from groups import services
 from groups.models import Membership
 from tests.conftest import make_member

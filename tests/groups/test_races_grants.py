@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from accounts import services as account_services
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from groups import services
 from groups.models import Grant, ResourceGroupObjectPermission
 from groups.services import grants

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from accounts import services as account_services
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from groups import services
 from groups.models import DeletedGroup, Group, Membership
 from groups.services import trash

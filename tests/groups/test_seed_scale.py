@@ -10,7 +10,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from accounts.models import AuditEvent, Organization
+from accounts.models import Organization
+from audit.models import AuditEvent
 from groups import explain, scale
 from groups.models import (
     Group,

@@ -10,8 +10,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from accounts import services as account_services
-from accounts.models import AuditEvent, OrganizationGroupObjectPermission
-from groups import explain, history, services
+from accounts.models import OrganizationGroupObjectPermission
+from audit import history
+from audit.models import AuditEvent
+from groups import explain, services
 from groups.models import (
     DeletedGroup,
     Grant,

@@ -7,7 +7,7 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from groups import access
 from groups import services as group_services
 from groups.models import GroupPermissionSet

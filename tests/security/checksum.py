@@ -5,7 +5,7 @@ import hashlib
 
 from django.apps import apps
 
-APPS = ("accounts", "groups", "auth", "guardian", "contenttypes")
+APPS = ("accounts", "groups", "audit", "auth", "guardian", "contenttypes")
 # Bookkeeping that a refused request may legitimately touch: signing in, using a key.
 IGNORED = {"last_login", "last_used_at"}
 

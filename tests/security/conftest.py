@@ -9,7 +9,8 @@ from django.db import transaction
 from django.test import Client
 
 from accounts.api_keys import api_key_create, token_for
-from accounts.models import ApiKey, AuditEvent, Organization
+from accounts.models import ApiKey, Organization
+from audit.models import AuditEvent
 from groups import services as group_services
 from groups.models import DeletedGroup, Grant, Group, PermissionSet, Resource
 from groups.services import grants

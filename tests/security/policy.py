@@ -86,8 +86,8 @@ POLICY = {
     # --- audit: a group's history for those who see the group; the organization's log (and
     # its CSV) for those who may read the audit log ---
     "groups:group_history": {"GET": SEE_EDITORS},
-    "groups:audit_log": {"GET": (LOGIN, 403, 403, 200, 404, 200)},
-    "groups:audit_log_export": {"GET": (LOGIN, 403, 403, 200, 404, 200)},
+    "audit:audit_log": {"GET": (LOGIN, 403, 403, 200, 404, 200)},
+    "audit:audit_log_export": {"GET": (LOGIN, 403, 403, 200, 404, 200)},
     # --- bulk membership: import and remove need manage_members, export seeing the group ---
     "groups:members_import": {"GET": SEE_EDITORS, "POST": SEE_EDITORS},
     # An empty POST picks nobody: back to the members tab with a message (htmx: the tab).
@@ -221,7 +221,7 @@ for model, overrides in {
     "groups/permissionset": {},
     "accounts/organization": {"delete": operators(403)},
     "accounts/user": {"delete": operators(403)},
-    "accounts/auditevent": {"add": operators(403), "delete": operators(403)},
+    "audit/auditevent": {"add": operators(403), "delete": operators(403)},
     "groups/deletedgroup": {"add": operators(403), "delete": operators(403)},
     "axes/accessattempt": {"add": operators(403)},
     "axes/accesslog": {"add": operators(403)},

@@ -2,7 +2,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
 from accounts import services
-from accounts.audit import Channel
+from audit.recording import Channel
 from groups.management.lookups import find_organization, writes
 
 

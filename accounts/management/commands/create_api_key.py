@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.api_keys import api_key_create, token_for
-from accounts.audit import Channel
+from audit.recording import Channel
 from groups.management.lookups import find_organization, find_user, writes
 from groups.models import Group, Membership
 

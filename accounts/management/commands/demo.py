@@ -5,8 +5,8 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 
 from accounts import services as account_services
-from accounts.audit import Channel
 from accounts.models import Organization
+from audit.recording import Channel
 from groups import access
 from groups import services as group_services
 from groups.management.lookups import plural, writes

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from accounts import services
-from accounts.audit import Channel
+from audit.recording import Channel
 from groups.management.lookups import find_organization, find_user, writes
 
 

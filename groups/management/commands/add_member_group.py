@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from accounts.audit import Channel
+from audit.recording import Channel
 from groups import services
 from groups.management.lookups import find_group, find_organization, writes
 

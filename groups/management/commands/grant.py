@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
-from accounts.audit import Channel
+from audit.recording import Channel
 from groups.management.lookups import find_group, find_organization, find_user, writes
 from groups.models import Grant, Group, PermissionSet, Resource
 from groups.services import grants

@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.audit import Channel
+from audit.recording import Channel
 from groups import bulk, services
 from groups.management.lookups import find_group, find_organization, plural, writes
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.audit import Channel
+from audit.recording import Channel
 from groups.management.lookups import find_organization, plural, writes
 from groups.models import RETENTION_DAYS
 from groups.services import trash

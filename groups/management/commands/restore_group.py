@@ -4,7 +4,7 @@ import uuid
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
-from accounts.audit import Channel
+from audit.recording import Channel
 from groups.management.lookups import find_organization, plural, writes
 from groups.services import trash
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from accounts.audit import Channel
+from audit.recording import Channel
 from groups.management.commands.grant import (
     add_grant_arguments,
     describe_subject,

@@ -7,9 +7,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from accounts import person_names
-from accounts.audit import Channel, audit_record
 from accounts.models import Organization
 from accounts.services import organization_create
+from audit.recording import Channel, audit_record
 from groups import scale
 from groups.models import PermissionSet
 

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from guardian.shortcuts import assign_perm
 
-from accounts.audit import Channel, audit_record
+from audit.recording import Channel, audit_record
 
 from ... import access, nesting
 from ...models import (

@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.audit import Channel, audit_record
 from accounts.models import Organization
+from audit.recording import Channel, audit_record
 
 from ...models import (
     RETENTION_DAYS,

@@ -1,5 +1,5 @@
 """A person's and a group's history include the deletion, restore and purge of the groups
-they were in (``history.tied_lifecycle``), though those events name no member or name them
+they were in (``ties.tied_lifecycle``), though those events name no member or name them
 only deep in their payload; and the Audit log's target filter finds them too."""
 
 import json
@@ -12,9 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import services as account_services
-from accounts.models import AuditEvent
-from groups import history, services
-from groups.history import Filters
+from audit import export, history, ties
+from audit.history import Filters
+from audit.models import AuditEvent
+from groups import services
 from groups.models import DeletedGroup
 from groups.services import trash
 from tests.conftest import make_member
@@ -43,7 +44,7 @@ def restore(organization, group, actor=None):
 
 
 def lifecycle_of_user(user, organization) -> list[str]:
-    return actions(history.events_of_user(user, organization), *history.LIFECYCLE)
+    return actions(history.events_of_user(user, organization), *ties.LIFECYCLE)
 
 
 def test_a_members_history_shows_the_deletion_and_restore_of_their_group(
@@ -122,8 +123,8 @@ def test_a_member_groups_history_shows_the_deletion_and_restore_of_its_parent(
     restore(organization, group)
 
     events = history.events_of_group(writers)
-    assert actions(events, *history.LIFECYCLE) == ["group.deleted", "group.restored"]
-    assert all(e.target_id == str(group.public_id) for e in events if e.action in history.LIFECYCLE)
+    assert actions(events, *ties.LIFECYCLE) == ["group.deleted", "group.restored"]
+    assert all(e.target_id == str(group.public_id) for e in events if e.action in ties.LIFECYCLE)
 
 
 def test_a_parents_history_shows_the_deletion_and_restore_of_its_member_group(
@@ -138,7 +139,7 @@ def test_a_parents_history_shows_the_deletion_and_restore_of_its_member_group(
     assert [
         (e.action, e.target_name)
         for e in events.order_by("created_at", "pk")
-        if e.action in history.LIFECYCLE
+        if e.action in ties.LIFECYCLE
     ] == [("group.deleted", "Writers"), ("group.restored", "Writers")]
 
 
@@ -155,7 +156,7 @@ def test_a_group_restored_itself_is_tied_again_to_its_parents(organization, grou
     assert [
         (e.action, e.target_name)
         for e in events.order_by("created_at", "pk")
-        if e.action in history.LIFECYCLE
+        if e.action in ties.LIFECYCLE
     ] == [
         ("group.deleted", "Writers"),
         ("group.restored", "Writers"),
@@ -177,8 +178,8 @@ def test_the_target_filter_finds_the_deletion_and_restore_by_a_members_id_or_nam
         events, Filters(target=str(org_member.public_id), action="group.deleted")
     )
 
-    assert actions(by_id, *history.LIFECYCLE) == ["group.deleted", "group.restored"]
-    assert actions(by_name, *history.LIFECYCLE) == ["group.restored"]
+    assert actions(by_id, *ties.LIFECYCLE) == ["group.deleted", "group.restored"]
+    assert actions(by_name, *ties.LIFECYCLE) == ["group.restored"]
     assert [e.action for e in by_id_and_action] == ["group.deleted"]
 
 
@@ -207,7 +208,7 @@ def test_reading_the_ties_takes_a_few_queries_however_many_groups(organization, 
     events = history.events_of_organization(organization)
 
     with CaptureQueriesContext(connection) as queries:
-        found = history.tied_lifecycle(events, user_id, history.user_ties(user_id))
+        found = ties.tied_lifecycle(events, user_id, ties.user_ties(user_id))
 
     assert len(found) == 40
     assert len(queries) == 2
@@ -230,7 +231,7 @@ def test_a_page_reads_a_long_member_list_cut_short_and_the_export_reads_it_whole
         )
     ).entries
     restores = history.filtered(events_of(organization), Filters(action="group.restored"))
-    [header, row] = list(history.csv_rows(restores))
+    [header, row] = list(export.csv_rows(restores))
 
     assert entry.sentence.text == "The system restored the group Editors, bringing back 3 members"
     if connection.vendor == "postgresql":

@@ -9,9 +9,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
+from audit.sentences import sentence
 from groups import services as group_services
-from groups.history import sentence
 from tests.helpers import run
 
 

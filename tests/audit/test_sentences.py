@@ -1,4 +1,4 @@
-"""Every action the code records has an entry in ``audit_sentences.ACTIONS`` (its filter label)
+"""Every action the code records has an entry in ``audit.sentences.ACTIONS`` (its filter label)
 and reads as a sentence of its own, from what the event carries."""
 
 import ast
@@ -10,16 +10,17 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.audit import Channel, audit_record
-from accounts.models import AuditEvent
-from groups import bulk, history, services
-from groups.audit_forms import AuditLogFilterForm
+from audit import sentences
+from audit.forms import AuditLogFilterForm
+from audit.models import AuditEvent
+from audit.recording import Channel, audit_record
+from groups import bulk, services
 from groups.models import DeletedGroup
 from groups.services import trash
 from tests.conftest import make_member
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("accounts", "groups")
+APPS = ("accounts", "groups", "audit")
 ACTION_NAME = re.compile(r"^[a-z][a-z_]*\.[a-z][a-z_]*$")
 
 
@@ -95,13 +96,13 @@ def test_the_scan_finds_the_actions_written_in_each_way():
 
 def test_every_recorded_action_has_a_label_and_a_filter_choice():
     found = recorded_actions()
-    missing = {action: path for action, path in found.items() if action not in history.ACTIONS}
-    assert not missing, f"Add these to groups/audit_sentences.py ACTIONS: {missing}"
+    missing = {action: path for action, path in found.items() if action not in sentences.ACTIONS}
+    assert not missing, f"Add these to audit/sentences.py ACTIONS: {missing}"
     choices = {value for value, _ in AuditLogFilterForm().fields["action"].choices}
     assert set(found) <= choices
 
 
-@pytest.mark.parametrize("action", sorted(history.ACTIONS))
+@pytest.mark.parametrize("action", sorted(sentences.ACTIONS))
 def test_every_action_has_a_sentence_of_its_own(action):
     """No listed action falls to the generic "Ann Lee <label>: target" sentence."""
     event = AuditEvent(
@@ -115,13 +116,13 @@ def test_every_action_has_a_sentence_of_its_own(action):
         channel=Channel.UI,
         created_at=timezone.now(),
     )
-    text = history.sentence(event).text
-    assert f" {history.ACTIONS[action].lower()}: " not in text  # the generic fallback
+    text = sentences.sentence(event).text
+    assert f" {sentences.ACTIONS[action].lower()}: " not in text  # the generic fallback
     assert text.startswith(("Ann Lee ", "The membership of "))
 
 
 def full(event) -> str:
-    return history.full_text(event)
+    return sentences.full_text(event)
 
 
 # --- the sentences of the actions added with recoverable deletion and bulk membership --------
@@ -182,7 +183,7 @@ def test_group_restored_under_its_own_name_says_so_plainly(organization, group, 
     trash.group_restore(deleted=deleted, channel=Channel.COMMAND, actor=None)
 
     event = AuditEvent.objects.get(action="group.restored")
-    assert history.sentence(event).text == "The system restored the group Editors"
+    assert sentences.sentence(event).text == "The system restored the group Editors"
 
 
 def test_group_purged_reads_as_removed_for_good(organization, group):
@@ -193,7 +194,7 @@ def test_group_purged_reads_as_removed_for_good(organization, group):
     trash.deleted_groups_purge(channel=Channel.COMMAND)
 
     event = AuditEvent.objects.get(action="group.purged")
-    assert history.sentence(event).text == (
+    assert sentences.sentence(event).text == (
         f"The system removed the deleted group Editors for good (deleted {day:%Y-%m-%d})"
     )
 
@@ -211,7 +212,7 @@ def test_membership_batch_added_reads_how_many_from_where(
     )
 
     event = AuditEvent.objects.get(action="membership.batch_added")
-    assert history.sentence(event).text == (
+    assert sentences.sentence(event).text == (
         "Ann Lee added 1 member to Editors from a pasted list of 5 entries (left out: 1 "
         "already a member, 1 unknown, 1 given twice and 1 not an email)"
     )
@@ -231,7 +232,7 @@ def test_membership_batch_added_names_its_source(organization, group, org_member
     services.membership_add_batch(group=group, emails=emails, source=source, actor=None)
 
     event = AuditEvent.objects.get(action="membership.batch_added")
-    assert history.sentence(event).text == (
+    assert sentences.sentence(event).text == (
         f"The system added 1 member to Editors {phrase} of 1 entry"
     )
 
@@ -247,7 +248,7 @@ def test_organization_seeded_reads_what_was_made(organization):
     )
 
     event = AuditEvent.objects.get(action="organization.seeded")
-    assert history.sentence(event).text == (
+    assert sentences.sentence(event).text == (
         "The system filled the organization Acme with generated data (50,000 users, "
         "2,002 groups, 1 membership and 0 resources)"
     )
@@ -267,7 +268,7 @@ def test_audit_log_filters_by_the_new_actions(client, organization, group, org_a
     )
     client.force_login(org_admin)
 
-    response = client.get(reverse("groups:audit_log", args=[organization.slug]), {"action": action})
+    response = client.get(reverse("audit:audit_log", args=[organization.slug]), {"action": action})
 
     assert response.status_code == 200
     assert "Select a valid choice" not in response.content.decode()

@@ -26,9 +26,8 @@ from groups.services.trash.snapshot import deleted_groups_purge
 from tests.admin_helpers import form_data
 from tests.conftest import make_member
 from tests.factories import UserFactory
+from tests.groups.api_helpers import JSON, api_url, group_url
 from tests.helpers import audit_mark, events_since, run
-
-from .api_helpers import JSON, api_url, group_url
 
 COVERED: set[str] = set()
 

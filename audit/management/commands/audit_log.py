@@ -3,7 +3,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from groups import history, spreadsheet
+from audit import export, history, sentences
+from groups import spreadsheet
 from groups.management.lookups import find_organization
 
 COLUMNS = ("TIME (UTC)", "ACTOR", "CHANNEL", "WHAT")
@@ -57,7 +58,7 @@ class Command(BaseCommand):
         if limit is not None and limit < 1:
             raise CommandError("--limit must be at least 1.")
         if options["output"] == "csv":
-            for count, line in enumerate(spreadsheet.lines(history.csv_rows(events))):
+            for count, line in enumerate(spreadsheet.lines(export.csv_rows(events))):
                 if limit is not None and count > limit:
                     break
                 self.stdout.write(line, ending="")
@@ -65,15 +66,15 @@ class Command(BaseCommand):
         events = events.order_by("-created_at", "-pk")
         if options["output"] == "json":
             for event in events[:limit] if limit else events.iterator():
-                self.stdout.write(json.dumps(history.record(event), ensure_ascii=False))
+                self.stdout.write(json.dumps(export.record(event), ensure_ascii=False))
             return
         shown = list(events[: limit or 100])
         rows = [
             (
-                history.when_text(event).removesuffix(" UTC"),
-                history.actor_display(event),
+                sentences.when_text(event).removesuffix(" UTC"),
+                sentences.actor_display(event),
                 event.channel,
-                history.sentence(event).text,
+                sentences.sentence(event).text,
             )
             for event in shown
         ]

@@ -12,10 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import services as account_services
-from accounts.audit import Channel
-from accounts.models import AuditEvent
-from groups import history, spreadsheet
+from audit import history
+from audit.models import AuditEvent
+from audit.recording import Channel
+from audit.sentences import ACTIONS, full_text, sentence
 from groups import services as group_services
+from groups import spreadsheet
 from groups.services import grants as grant_services
 from tests.conftest import make_member
 
@@ -27,11 +29,11 @@ def history_url(group):
 
 
 def log_url(organization):
-    return reverse("groups:audit_log", args=[organization.slug])
+    return reverse("audit:audit_log", args=[organization.slug])
 
 
 def export_url(organization):
-    return reverse("groups:audit_log_export", args=[organization.slug])
+    return reverse("audit:audit_log_export", args=[organization.slug])
 
 
 def user_url(organization, person):
@@ -443,7 +445,7 @@ def test_safe_cell_prefixes_only_formula_starts():
 # --- sentences --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("action", sorted(history.ACTIONS))
+@pytest.mark.parametrize("action", sorted(ACTIONS))
 def test_every_action_reads_as_a_sentence_even_without_names(action):
     """Events written before names were recorded (empty payloads) still read as sentences."""
     event = AuditEvent(
@@ -455,7 +457,7 @@ def test_every_action_reads_as_a_sentence_even_without_names(action):
         channel=Channel.SYSTEM,
         created_at=timezone.now(),
     )
-    text = history.sentence(event).text
+    text = sentence(event).text
     assert text.startswith(("The system ", "The membership of "))
     assert ": " not in text  # not the generic fallback
     assert "None" not in text
@@ -472,10 +474,8 @@ def test_an_old_event_without_names_falls_back_to_ids(organization, group):
         after={"user_id": "1234"},
         channel=Channel.ADMIN,
     )
-    assert history.sentence(event).text == "Ann Lee added user 1234 to Editors"
-    assert history.full_text(event).startswith(
-        "Ann Lee added user 1234 to Editors, in the Django admin, "
-    )
+    assert sentence(event).text == "Ann Lee added user 1234 to Editors"
+    assert full_text(event).startswith("Ann Lee added user 1234 to Editors, in the Django admin, ")
 
 
 def test_sentence_names_are_escaped_in_html(organization, org_admin):
@@ -483,5 +483,5 @@ def test_sentence_names_are_escaped_in_html(organization, org_admin):
         organization=organization, display_name="<b>Bold</b>", actor=org_admin
     )
     event = AuditEvent.objects.get(action="group.created", target_name="<b>Bold</b>")
-    assert "&lt;b&gt;Bold&lt;/b&gt;" in history.sentence(event).html
-    assert "<b>" not in history.sentence(event).html
+    assert "&lt;b&gt;Bold&lt;/b&gt;" in sentence(event).html
+    assert "<b>" not in sentence(event).html

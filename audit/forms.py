@@ -2,9 +2,9 @@
 
 from django import forms
 
-from accounts.models import AuditEvent
-
-from .history import ACTIONS, Filters
+from .history import Filters
+from .models import AuditEvent
+from .sentences import ACTIONS
 
 TEXT_MAX_LENGTH = 100
 

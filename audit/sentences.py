@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from accounts.models import AuditEvent
+from groups.access import RIGHT_LABELS
 
-from .access import RIGHT_LABELS
+from .models import AuditEvent
 
 CHANNEL_PHRASES = {
     AuditEvent.Channel.UI: "in the Admin Center",

@@ -8,11 +8,12 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from adminsite.htmx import login_required_htmx, wants_partial
+from groups import access, queries, spreadsheet
 
-from . import access, history, queries, spreadsheet
-from .audit_forms import AuditLogFilterForm
+from . import export, history
+from .forms import AuditLogFilterForm
 
-TEMPLATE = "groups/audit_log.html"
+TEMPLATE = "audit/audit_log.html"
 
 
 def _organization(request, org_slug):
@@ -73,4 +74,4 @@ def audit_log_export(request, org_slug):
     events = history.filtered(history.events_of_organization(organization), form.filters())
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     filename = f"audit-log-{organization.slug}-{stamp}.csv"
-    return spreadsheet.response(history.csv_rows(events), filename)
+    return spreadsheet.response(export.csv_rows(events), filename)
