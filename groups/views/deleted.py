@@ -19,10 +19,9 @@ from django_htmx.http import HttpResponseClientRedirect
 from accounts.audit import Channel
 from adminsite.fields import takes
 from adminsite.htmx import login_required_htmx, wants_partial
-
-from . import access, queries, trash
-from .forms_trash import RestoreForm
-from .models import RETENTION_DAYS, Group
+from groups import access, queries, trash
+from groups.forms_trash import RestoreForm
+from groups.models import RETENTION_DAYS, Group
 
 PER_PAGE = 25
 LIST_TEMPLATE = "groups/deleted_groups.html"

@@ -8,9 +8,8 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from adminsite.htmx import login_required_htmx
-
-from . import access, explain, history, queries
-from .forms import CheckAccessForm, target_picker
+from groups import access, explain, history, queries
+from groups.forms import CheckAccessForm, target_picker
 
 User = get_user_model()
 

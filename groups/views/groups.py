@@ -17,9 +17,8 @@ from django_htmx.http import HttpResponseClientRedirect, push_url, trigger_clien
 from accounts.audit import Channel
 from adminsite.fields import takes
 from adminsite.htmx import login_required_htmx, wants_partial
-
-from . import access, explain, grants, history, queries, services
-from .forms import (
+from groups import access, explain, grants, history, queries, services
+from groups.forms import (
     DeleteGroupForm,
     ExpiryForm,
     GrantForm,
@@ -28,7 +27,7 @@ from .forms import (
     PermissionSetChoiceForm,
     target_picker,
 )
-from .models import Grant, Group, PermissionSet
+from groups.models import Grant, Group, PermissionSet
 
 GROUPS_PER_PAGE = 25
 MEMBERS_PER_PAGE = 25

@@ -15,11 +15,11 @@ from django_htmx.http import push_url
 from accounts.audit import Channel
 from adminsite.fields import takes
 from adminsite.htmx import login_required_htmx, wants_partial
+from groups import access, bulk, queries, services, spreadsheet
+from groups.forms import MembersImportConfirmForm, MembersImportForm
+from groups.models import Group
 
-from . import access, bulk, queries, services, spreadsheet
-from .forms import MembersImportConfirmForm, MembersImportForm
-from .models import Group
-from .views import _changed, _details, _messages_text, _render, _tab_url
+from .groups import _changed, _details, _messages_text, _render, _tab_url
 
 
 def _plural(count: int, word: str, words: str | None = None) -> str:
