@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views_audit
-from .views import bulk, deleted, groups, resources, users
+from .views import access, bulk, deleted, groups, history, members, permissions, resources, users
 
 app_name = "groups"
 
@@ -16,26 +16,30 @@ urlpatterns = [
         name="deleted_group_restore",
     ),
     path("groups/<uuid:group_id>/", groups.group_detail, name="group_detail"),
-    path("groups/<uuid:group_id>/permissions/", groups.group_permissions, name="group_permissions"),
+    path(
+        "groups/<uuid:group_id>/permissions/",
+        permissions.group_permissions,
+        name="group_permissions",
+    ),
     path("groups/<uuid:group_id>/settings/", groups.group_settings, name="group_settings"),
-    path("groups/<uuid:group_id>/access/", groups.group_access, name="group_access"),
-    path("groups/<uuid:group_id>/history/", groups.group_history, name="group_history"),
+    path("groups/<uuid:group_id>/access/", access.group_access, name="group_access"),
+    path("groups/<uuid:group_id>/history/", history.group_history, name="group_history"),
     path("audit-log/", views_audit.audit_log, name="audit_log"),
     path("audit-log/export.csv", views_audit.audit_log_export, name="audit_log_export"),
-    path("groups/<uuid:group_id>/access/add/", groups.grant_add, name="grant_add"),
+    path("groups/<uuid:group_id>/access/add/", access.grant_add, name="grant_add"),
     path(
         "groups/<uuid:group_id>/access/<uuid:grant_id>/remove/",
-        groups.grant_remove,
+        access.grant_remove,
         name="grant_remove",
     ),
     path(
         "groups/<uuid:group_id>/member-groups/add/",
-        groups.member_group_add,
+        members.member_group_add,
         name="member_group_add",
     ),
     path(
         "groups/<uuid:group_id>/member-groups/<uuid:child_id>/remove/",
-        groups.member_group_remove,
+        members.member_group_remove,
         name="member_group_remove",
     ),
     path("users/<uuid:user_id>/", users.user_detail, name="user_detail"),
@@ -46,7 +50,7 @@ urlpatterns = [
         name="resource_detail",
     ),
     path("groups/<uuid:group_id>/delete/", groups.group_delete, name="group_delete"),
-    path("groups/<uuid:group_id>/members/add/", groups.members_add, name="members_add"),
+    path("groups/<uuid:group_id>/members/add/", members.members_add, name="members_add"),
     path(
         "groups/<uuid:group_id>/members/import/",
         bulk.members_import,
@@ -64,17 +68,17 @@ urlpatterns = [
     ),
     path(
         "groups/<uuid:group_id>/members/<uuid:user_id>/remove/",
-        groups.member_remove,
+        members.member_remove,
         name="member_remove",
     ),
     path(
         "groups/<uuid:group_id>/permissions/add/",
-        groups.permission_set_add,
+        permissions.permission_set_add,
         name="permission_set_add",
     ),
     path(
         "groups/<uuid:group_id>/permissions/<uuid:set_id>/remove/",
-        groups.permission_set_remove,
+        permissions.permission_set_remove,
         name="permission_set_remove",
     ),
 ]
