@@ -20,7 +20,7 @@ from accounts.audit import Channel
 from adminsite.fields import takes
 from adminsite.htmx import login_required_htmx, wants_partial
 from groups import access, queries, trash
-from groups.forms_trash import RestoreForm
+from groups.forms.deleted import RestoreForm
 from groups.models import RETENTION_DAYS, Group
 
 PER_PAGE = 25

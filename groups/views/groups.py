@@ -17,7 +17,7 @@ from accounts.audit import Channel
 from adminsite.fields import takes
 from adminsite.htmx import login_required_htmx, wants_partial
 from groups import access, services
-from groups.forms import DeleteGroupForm, GroupForm
+from groups.forms.groups import DeleteGroupForm, GroupForm
 from groups.models import Group
 
 from .panel import changed, details, list_context, render_page, tab_url

@@ -10,7 +10,7 @@ from django_htmx.http import push_url, trigger_client_event
 
 from adminsite.htmx import wants_partial
 from groups import access, explain, queries
-from groups.forms import (
+from groups.forms.groups import (
     DeleteGroupForm,
     GrantForm,
     GroupForm,

@@ -11,7 +11,7 @@ from accounts.audit import Channel
 from adminsite.fields import takes
 from adminsite.htmx import login_required_htmx, wants_partial
 from groups import access, queries, services
-from groups.forms import PermissionSetChoiceForm
+from groups.forms.groups import PermissionSetChoiceForm
 
 from .panel import details, messages_text, render_page, tab_url
 

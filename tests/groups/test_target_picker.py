@@ -7,7 +7,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from groups import forms, grants
+from groups import grants
+from groups.forms import groups as forms
 from groups.models import Grant
 from tests.conftest import make_member
 
