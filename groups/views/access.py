@@ -12,7 +12,7 @@ from accounts.audit import Channel
 from adminsite.fields import takes
 from adminsite.htmx import login_required_htmx, wants_partial
 from groups import access, grants
-from groups.forms.groups import GrantForm
+from groups.forms.targets import GrantForm
 from groups.models import Grant
 
 from .panel import details, grant_form, messages_text, render_page, tab_url

@@ -14,7 +14,7 @@ from accounts.audit import Channel
 from adminsite.fields import takes
 from adminsite.htmx import login_required_htmx
 from groups import access, bulk, queries, services, spreadsheet
-from groups.forms.groups import MembersImportConfirmForm, MembersImportForm
+from groups.forms.members import MembersImportConfirmForm, MembersImportForm
 from groups.models import Group
 
 from .panel import members_tab, messages_text, render_page, tab_url

@@ -12,7 +12,7 @@ from accounts.audit import Channel
 from adminsite.fields import takes
 from adminsite.htmx import login_required_htmx, wants_partial
 from groups import access, queries, services
-from groups.forms.groups import ExpiryForm, MemberGroupForm
+from groups.forms.members import ExpiryForm, MemberGroupForm
 from groups.models import Group
 
 from .panel import details, members_tab, messages_text, render_page, tab_url

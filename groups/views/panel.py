@@ -10,13 +10,8 @@ from django_htmx.http import push_url, trigger_client_event
 
 from adminsite.htmx import wants_partial
 from groups import access, explain, queries
-from groups.forms.groups import (
-    DeleteGroupForm,
-    GrantForm,
-    GroupForm,
-    PermissionSetChoiceForm,
-    target_picker,
-)
+from groups.forms.groups import DeleteGroupForm, GroupForm, PermissionSetChoiceForm
+from groups.forms.targets import GrantForm, target_picker
 from groups.models import Group, PermissionSet
 
 GROUPS_PER_PAGE = 25

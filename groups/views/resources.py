@@ -6,7 +6,7 @@ from django.views.decorators.http import require_GET
 
 from adminsite.htmx import login_required_htmx, wants_partial
 from groups import access, explain, queries
-from groups.forms.groups import ORGANIZATION_TARGET
+from groups.forms.targets import ORGANIZATION_TARGET
 from groups.models import Resource
 
 RESOURCES_PER_PAGE = 25

@@ -9,7 +9,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from adminsite.htmx import login_required_htmx
 from groups import access, explain, history, queries
-from groups.forms.groups import CheckAccessForm, target_picker
+from groups.forms.targets import CheckAccessForm, target_picker
 
 User = get_user_model()
 
