@@ -9,10 +9,10 @@ from django.db.models import Count
 from guardian.admin import GuardedModelAdmin
 
 from accounts.audit import Channel
+from groups import services
+from groups.models import Group, GroupPermissionSet, Membership, PermissionSet
 
-from . import services
-from .admin_forms import MembershipForm, MembershipFormSet
-from .models import Group, GroupPermissionSet, Membership, PermissionSet
+from .formsets import MembershipForm, MembershipFormSet
 
 admin.site.unregister(AuthGroup)
 
@@ -363,7 +363,3 @@ class PermissionSetAdmin(admin.ModelAdmin):
             services.permission_set_delete(
                 permission_set=permission_set, channel=Channel.ADMIN, actor=request.user
             )
-
-
-# Deleted groups (recoverable deletion) have their own module.
-from . import admin_trash  # noqa: E402, F401

@@ -11,8 +11,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
-from . import services
-from .models import Group
+from groups import services
+from groups.models import Group
 
 
 def _group_of(membership) -> Group:

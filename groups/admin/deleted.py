@@ -5,9 +5,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.audit import Channel
-
-from . import trash
-from .models import DeletedGroup
+from groups import trash
+from groups.models import DeletedGroup
 
 
 @admin.register(DeletedGroup)
