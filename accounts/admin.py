@@ -7,8 +7,7 @@ from django.contrib.auth.forms import AdminUserCreationForm
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.db.models import Count, Q
 
-from groups.admin.formsets import MembershipForm, MembershipFormSet
-from groups.admin.groups import ServiceFormSetMixin
+from groups.admin.formsets import MembershipForm, MembershipFormSet, ServiceFormSetMixin
 from groups.models import Group, Membership
 
 from . import services
