@@ -27,6 +27,7 @@ def configure(database_url: str) -> None:
     os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 50)
     os.environ["ALLOWED_HOSTS"] = "testserver,localhost,127.0.0.1"
     os.environ.setdefault("LOG_LEVEL", "ERROR")
+    os.environ["ADMIN_CENTER_BENCH"] = "1"  # installs the bench app (seed_scale) with DEBUG off
     import django
 
     django.setup()
@@ -104,8 +105,10 @@ def build_lines(only: str):
     from django.urls import reverse
 
     from accounts.models import Organization
-    from groups import explain, queries, scale, services
+    from groups import explain, queries, services
     from groups.models import Group, Membership, Resource
+
+    from . import scale
 
     User = get_user_model()
     org = Organization.objects.get(slug=scale.LARGE_SLUG)
@@ -353,10 +356,9 @@ def throughput_lines(no_theirs: bool) -> list[str]:
     from django.urls import reverse
 
     from accounts.models import Organization
-    from groups import scale
     from groups.models import Group
 
-    from . import throughput
+    from . import scale, throughput
 
     if no_theirs:
         return ["Throughput: skipped (--no-theirs: it compares with the Django admin)."]

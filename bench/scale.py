@@ -376,7 +376,7 @@ class Loader:
 
 def load_organization(loader: Loader, organization, plan: OrgPlan, *, codenames) -> dict:
     """Write one planned organization (which exists, with its default groups) by COPY."""
-    from .models import Group
+    from groups.models import Group
 
     now = timezone.now()
     defaults = {g.kind: g.pk for g in Group.objects.filter(organization=organization)}

@@ -11,7 +11,8 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from accounts.models import AuditEvent, Organization
-from groups import explain, grants, scale
+from bench import scale
+from groups import explain, grants
 from groups.models import (
     Group,
     MemberGroup,
