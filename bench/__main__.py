@@ -108,7 +108,7 @@ def build_lines(only: str):
     from groups import explain, queries, services
     from groups.models import Group, Membership, Resource
 
-    from . import scale
+    from .scale import loading as scale
 
     User = get_user_model()
     org = Organization.objects.get(slug=scale.LARGE_SLUG)
@@ -358,7 +358,8 @@ def throughput_lines(no_theirs: bool) -> list[str]:
     from accounts.models import Organization
     from groups.models import Group
 
-    from . import scale, throughput
+    from . import throughput
+    from .scale import loading as scale
 
     if no_theirs:
         return ["Throughput: skipped (--no-theirs: it compares with the Django admin)."]

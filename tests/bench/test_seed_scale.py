@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from accounts.models import AuditEvent, Organization
-from bench import scale
+from bench.scale import loading as scale
 from groups import explain, grants
 from groups.models import (
     Group,

@@ -10,7 +10,7 @@ from accounts import person_names
 from accounts.audit import Channel, audit_record
 from accounts.models import Organization
 from accounts.services import organization_create
-from bench import scale
+from bench.scale import loading as scale
 from groups.models import PermissionSet
 
 # Tables whose secondary indexes are dropped during a large load and rebuilt after it (one

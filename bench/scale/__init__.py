@@ -1,0 +1,1 @@
+"""Scale data for the benchmarks (``seed_scale``); the next commit splits loading.py."""
