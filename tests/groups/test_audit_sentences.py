@@ -18,7 +18,8 @@ from groups.models import DeletedGroup
 from tests.conftest import make_member
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("accounts", "groups")
+# bench writes to the same trail (seed_scale: organization.seeded).
+APPS = ("accounts", "groups", "bench")
 ACTION_NAME = re.compile(r"^[a-z][a-z_]*\.[a-z][a-z_]*$")
 
 
