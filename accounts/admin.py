@@ -8,8 +8,7 @@ from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.db.models import Count, Q
 
 from audit.recording import Channel
-from groups.admin import ServiceFormSetMixin
-from groups.admin_forms import MembershipForm, MembershipFormSet
+from groups.admin.formsets import MembershipForm, MembershipFormSet, ServiceFormSetMixin
 from groups.models import Group, Membership
 
 from . import services

@@ -5,8 +5,11 @@ SECRET_KEY    required unless DEBUG is on (or the test suite is running)
 DEBUG         "1"/"true" for development; off by default
 ALLOWED_HOSTS comma-separated; default "localhost,127.0.0.1" (DEBUG) and "" otherwise
 SECURE_SSL    "0" to serve production over plain HTTP behind a proxy that does not terminate TLS
+ADMIN_CENTER_BENCH  "1" installs the benchmarks' app (``python -m bench`` sets it); it is also
+              installed with DEBUG and under pytest, never otherwise
 """
 
+import importlib.util
 import os
 import sys
 from datetime import timedelta
@@ -61,6 +64,13 @@ INSTALLED_APPS = [
     "audit",
     "adminsite",
 ]
+# Development only: the benchmarks and their scale data (`seed_scale`). Production runs without
+# it (and a deployed package does not ship it).
+BENCH = (DEBUG or TESTING or env_bool("ADMIN_CENTER_BENCH")) and bool(
+    importlib.util.find_spec("bench")
+)
+if BENCH:
+    INSTALLED_APPS.append("bench")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -27,6 +27,7 @@ def configure(database_url: str) -> None:
     os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 50)
     os.environ["ALLOWED_HOSTS"] = "testserver,localhost,127.0.0.1"
     os.environ.setdefault("LOG_LEVEL", "ERROR")
+    os.environ["ADMIN_CENTER_BENCH"] = "1"  # installs the bench app (seed_scale) with DEBUG off
     import django
 
     django.setup()
@@ -104,11 +105,13 @@ def build_lines(only: str):
     from django.urls import reverse
 
     from accounts.models import Organization
-    from groups import explain, queries, scale, services
+    from groups import explain, queries, services
     from groups.models import Group, Membership, Resource
 
+    from .scale.planning import BIG_GROUP_NAME, CHAIN_NAME, LARGE_SLUG
+
     User = get_user_model()
-    org = Organization.objects.get(slug=scale.LARGE_SLUG)
+    org = Organization.objects.get(slug=LARGE_SLUG)
     admins = Group.objects.get(organization=org, kind=Group.Kind.ADMINISTRATORS)
     admin = User.objects.filter(memberships__group_id=admins.pk).order_by("pk").first()
     operator = User.objects.filter(email="bench-operator@example.com").first()
@@ -119,9 +122,9 @@ def build_lines(only: str):
     theirs.force_login(operator)
     hx = {"HTTP_HX_REQUEST": "true"}
 
-    big = Group.objects.get(organization=org, display_name=scale.BIG_GROUP_NAME)
+    big = Group.objects.get(organization=org, display_name=BIG_GROUP_NAME)
     chain = [
-        Group.objects.get(organization=org, display_name=scale.CHAIN_NAME.format(level))
+        Group.objects.get(organization=org, display_name=CHAIN_NAME.format(level))
         for level in range(7)
     ]
     deepest = chain[-1]
@@ -353,19 +356,19 @@ def throughput_lines(no_theirs: bool) -> list[str]:
     from django.urls import reverse
 
     from accounts.models import Organization
-    from groups import scale
     from groups.models import Group
 
     from . import throughput
+    from .scale.planning import BIG_GROUP_NAME, LARGE_SLUG
 
     if no_theirs:
         return ["Throughput: skipped (--no-theirs: it compares with the Django admin)."]
     User = get_user_model()
-    org = Organization.objects.get(slug=scale.LARGE_SLUG)
+    org = Organization.objects.get(slug=LARGE_SLUG)
     admins = Group.objects.get(organization=org, kind=Group.Kind.ADMINISTRATORS)
     admin = User.objects.filter(memberships__group_id=admins.pk).order_by("pk").first()
     operator = User.objects.get(email="bench-operator@example.com")
-    big = Group.objects.get(organization=org, display_name=scale.BIG_GROUP_NAME)
+    big = Group.objects.get(organization=org, display_name=BIG_GROUP_NAME)
     ours = reverse("groups:group_detail", args=[org.slug, big.public_id])
     theirs = f"/admin/accounts/user/?groups__id__exact={big.pk}"
     return throughput.report(throughput.run(admin, operator, ours, theirs))

@@ -20,7 +20,7 @@ from groups.services import trash
 from tests.conftest import make_member
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("accounts", "groups", "audit")
+APPS = ("accounts", "groups", "audit", "bench")
 ACTION_NAME = re.compile(r"^[a-z][a-z_]*\.[a-z][a-z_]*$")
 
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from groups import forms
+from groups.forms import targets
 from groups.models import Grant
 from groups.services import grants
 from tests.conftest import make_member
@@ -68,7 +68,7 @@ def test_few_resources_are_offered_in_a_select(client, org_admin, group, organiz
 def test_many_resources_are_found_by_name_or_key_and_granted(
     client, org_admin, group, organization
 ):
-    flows = workflows(organization, forms.TARGET_SELECT_UP_TO + 5)
+    flows = workflows(organization, targets.TARGET_SELECT_UP_TO + 5)
     client.force_login(org_admin)
     body = client.get(access_url(group)).content.decode()
     assert 'name="resource_q"' in body and 'form="target-search"' in body
@@ -78,14 +78,14 @@ def test_many_resources_are_found_by_name_or_key_and_granted(
     assert by_key.status_code == 200 and "<html" not in by_key.content.decode()
     assert offered(by_key.content.decode()) == [
         "All of Acme (every resource)",
-        *[forms.target_label(flow) for flow in flows[50:55]],
+        *[targets.target_label(flow) for flow in flows[50:55]],
     ]
     by_name = client.get(access_url(group), {"resource_q": "flow 05"}, headers=HTMX_PICK)
     assert offered(by_name.content.decode())[1:] == [
-        forms.target_label(flow) for flow in flows[50:55] if flow.name
+        targets.target_label(flow) for flow in flows[50:55] if flow.name
     ]
     broad = client.get(access_url(group), {"resource_q": "flow"}, headers=HTMX_PICK)
-    assert len(offered(broad.content.decode())) == 1 + forms.TARGET_MATCHES
+    assert len(offered(broad.content.decode())) == 1 + targets.TARGET_MATCHES
     assert "type more of the name or key" in broad.content.decode()
 
     # Any resource may be granted on, the ones past the first fifty included.
@@ -119,7 +119,7 @@ def test_another_organizations_resource_is_refused(client, org_admin, group, oth
 def test_a_resource_search_with_odd_characters_is_no_error(
     client, org_admin, group, organization, search
 ):
-    workflows(organization, forms.TARGET_SELECT_UP_TO + 1)
+    workflows(organization, targets.TARGET_SELECT_UP_TO + 1)
     client.force_login(org_admin)
     response = client.get(access_url(group), {"resource_q": search}, headers=HTMX_PICK)
     assert response.status_code == 200
@@ -128,7 +128,7 @@ def test_a_resource_search_with_odd_characters_is_no_error(
 
 
 def test_the_user_page_checks_access_on_a_resource_found_by_search(client, org_admin, organization):
-    flows = workflows(organization, forms.TARGET_SELECT_UP_TO + 5)
+    flows = workflows(organization, targets.TARGET_SELECT_UP_TO + 5)
     person = make_member(organization, email="pat@acme.example", first_name="Pat")
     grants.grant_add(
         organization=organization,
@@ -141,7 +141,7 @@ def test_the_user_page_checks_access_on_a_resource_found_by_search(client, org_a
     found = client.get(
         user_url(organization, person), {"resource_q": "flow-054"}, headers=HTMX_PICK
     )
-    assert offered(found.content.decode())[1:] == [forms.target_label(flows[54])]
+    assert offered(found.content.decode())[1:] == [targets.target_label(flows[54])]
     verdict = client.get(
         user_url(organization, person), {"access": "READ", "target": str(flows[54].public_id)}
     ).content.decode()

@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from groups import views_resources
 from groups.services import grants
+from groups.views import resources as resource_views
 
 
 @pytest.fixture
@@ -148,7 +148,7 @@ def test_a_deep_resources_page_costs_the_queries_of_the_first(
 def test_a_big_folder_shows_its_first_contents_and_says_how_many(
     client, org_admin, organization, folder, monkeypatch
 ):
-    monkeypatch.setattr(views_resources, "FOLDER_CONTENTS_SHOWN", 5)
+    monkeypatch.setattr(resource_views, "FOLDER_CONTENTS_SHOWN", 5)
     many(organization, 8, folder=folder)
     client.force_login(org_admin)
     body = client.get(detail_url(folder)).content.decode()

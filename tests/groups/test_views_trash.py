@@ -1,4 +1,4 @@
-"""The Deleted groups page and Restore (groups/views_trash.py)."""
+"""The Deleted groups page and Restore (groups/views/deleted.py)."""
 
 import html
 import uuid

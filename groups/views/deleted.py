@@ -19,11 +19,10 @@ from django_htmx.http import HttpResponseClientRedirect
 from adminsite.fields import takes
 from adminsite.htmx import login_required_htmx, wants_partial
 from audit.recording import Channel
-
-from . import access, queries
-from .forms_trash import RestoreForm
-from .models import RETENTION_DAYS, Group
-from .services import trash
+from groups import access, queries
+from groups.forms.deleted import RestoreForm
+from groups.models import RETENTION_DAYS, Group
+from groups.services import trash
 
 PER_PAGE = 25
 LIST_TEMPLATE = "groups/deleted_groups.html"

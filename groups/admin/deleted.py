@@ -5,9 +5,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from audit.recording import Channel
-
-from .models import DeletedGroup
-from .services import trash
+from groups.models import DeletedGroup
+from groups.services import trash
 
 
 @admin.register(DeletedGroup)

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from .models import NAME_MAX_LENGTH
+from groups.models import NAME_MAX_LENGTH
 
 
 class RestoreForm(forms.Form):

@@ -6,32 +6,22 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import push_url
 
 from adminsite.fields import takes
-from adminsite.htmx import login_required_htmx, wants_partial
+from adminsite.htmx import login_required_htmx
 from audit.recording import Channel
+from groups import access, bulk, queries, services, spreadsheet
+from groups.forms.members import MembersImportConfirmForm, MembersImportForm
+from groups.models import Group
 
-from . import access, bulk, queries, services, spreadsheet
-from .forms import MembersImportConfirmForm, MembersImportForm
-from .models import Group
-from .views import _changed, _details, _messages_text, _render, _tab_url
+from .panel import members_tab, messages_text, render_page, tab_url
 
 
 def _plural(count: int, word: str, words: str | None = None) -> str:
     return f"{count} {word if count == 1 else (words or word + 's')}"
-
-
-def _members_tab(request, organization, group, *, changed=False):
-    if not wants_partial(request):
-        return redirect(_tab_url(group))
-    response = _render(request, organization, _details(request, organization, group, "members"))
-    push_url(response, _tab_url(group))
-    return _changed(response, "membership-changed") if changed else response
 
 
 def _import_url(group):
@@ -45,7 +35,7 @@ def _import_panel(request, organization, group, *, form=None, preview=None, sour
         "group": group,
         "form": form or MembersImportForm(),
         "member_count": queries.member_count(group),
-        "tab_urls": {"members": _tab_url(group)},
+        "tab_urls": {"members": tab_url(group)},
         "import_url": _import_url(group),
         "max_entries": f"{bulk.MAX_ENTRIES:,}",
     }
@@ -58,7 +48,7 @@ def _import_panel(request, organization, group, *, form=None, preview=None, sour
                 "source": source,
             }
         )
-    return _render(request, organization, context)
+    return render_page(request, organization, context)
 
 
 @login_required_htmx
@@ -73,7 +63,7 @@ def members_import(request, org_slug, group_id):
     group = access.group_for_user(request.user, organization, group_id, "manage_members")
     if group.kind == Group.Kind.USERS:
         messages.info(request, f"Everyone in {organization} is in {group}: there is nobody to add.")
-        return _members_tab(request, organization, group)
+        return members_tab(request, organization, group)
     if request.method == "GET":
         return _import_panel(request, organization, group)
     if "fingerprint" not in request.POST:
@@ -98,12 +88,12 @@ def members_import(request, org_slug, group_id):
             actor=request.user,
         )
     except services.StalePreview as stale:
-        messages.warning(request, _messages_text(stale))
+        messages.warning(request, messages_text(stale))
         return _import_panel(
             request, organization, group, preview=stale.preview, source=data["source"]
         )
     except ValidationError as problem:
-        messages.error(request, _messages_text(problem))
+        messages.error(request, messages_text(problem))
         preview = bulk.preview(group, data["list"])
         return _import_panel(request, organization, group, preview=preview, source=data["source"])
     notes = []
@@ -113,7 +103,7 @@ def members_import(request, org_slug, group_id):
         notes.append(f"{result.skipped} left out")
     note = f" ({', '.join(notes)})" if notes else ""
     messages.success(request, f"Added {_plural(len(result.to_add), 'member')} to {group}{note}.")
-    return _members_tab(request, organization, group, changed=bool(result.to_add))
+    return members_tab(request, organization, group, changed_members=bool(result.to_add))
 
 
 def _picked_members(group, values):
@@ -145,24 +135,24 @@ def members_remove(request, org_slug, group_id):
             messages.info(request, "The people picked are not direct members (any more).")
         else:
             messages.error(request, "Pick at least one member to remove.")
-        return _members_tab(request, organization, group)
+        return members_tab(request, organization, group)
     people = [membership.user for membership in memberships]
     if request.POST.get("step") != "apply":
         context = {"panel": "remove-members", "group": group, "people": people, "gone": gone}
-        return _render(request, organization, context)
+        return render_page(request, organization, context)
     try:
         removed = services.membership_remove(
             group=group, users=people, channel=Channel.UI, actor=request.user
         )
     except ValidationError as problem:
-        messages.error(request, f"Nobody was removed: {_messages_text(problem)}")
-        return _members_tab(request, organization, group)
+        messages.error(request, f"Nobody was removed: {messages_text(problem)}")
+        return members_tab(request, organization, group)
     names = ", ".join(person.display_name for person in removed)
     text = f"Removed {_plural(len(removed), 'member')} from {group}: {names}."
     if gone:
         text += f" {_plural(gone, 'other person was', 'others were')} no longer members."
     messages.success(request, text)
-    return _members_tab(request, organization, group, changed=True)
+    return members_tab(request, organization, group, changed_members=True)
 
 
 @login_required_htmx

@@ -11,8 +11,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
-from . import services
-from .models import Group
+from audit.recording import Channel
+from groups import services
+from groups.models import Group
 
 
 def _group_of(membership) -> Group:
@@ -84,3 +85,15 @@ class MembershipFormSet(BaseInlineFormSet):
             services.membership_add(
                 group=group, users=users, expires_at=expires_at, channel=channel, actor=actor
             )
+
+
+class ServiceFormSetMixin:
+    """Inline formsets that know how to save themselves through the services."""
+
+    def save_formset(self, request, form, formset, change):
+        if hasattr(formset, "save_through_services"):
+            formset.save_through_services(actor=request.user, channel=Channel.ADMIN)
+            # The admin's change message reads these; the audit trail has the details.
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        else:
+            super().save_formset(request, form, formset, change)

@@ -5,10 +5,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from adminsite.htmx import login_required_htmx, wants_partial
-
-from . import access, explain, queries
-from .forms import ORGANIZATION_TARGET
-from .models import Resource
+from groups import access, explain, queries
+from groups.forms.targets import ORGANIZATION_TARGET
+from groups.models import Resource
 
 RESOURCES_PER_PAGE = 25
 FOLDER_CONTENTS_SHOWN = 100

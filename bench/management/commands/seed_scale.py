@@ -10,7 +10,9 @@ from accounts import person_names
 from accounts.models import Organization
 from accounts.services import organization_create
 from audit.recording import Channel, audit_record
-from groups import scale
+from bench.scale.loading import Loader, load_organization, secondary_indexes
+from bench.scale.names import ACCESS, DEPARTMENTS, TEAMS
+from bench.scale.planning import LARGE_NAME, LARGE_SLUG, PRESETS, Sizes, plan_organization
 from groups.models import PermissionSet
 
 # Tables whose secondary indexes are dropped during a large load and rebuilt after it (one
@@ -29,13 +31,13 @@ REBUILD_FROM_USERS = 50_000
 class Command(BaseCommand):
     help = (
         "Generate a large, realistic, repeatable data set on PostgreSQL for benchmarks: one "
-        f"large organization (“{scale.LARGE_NAME}”) and many small ones, loaded with COPY. "
+        f"large organization (“{LARGE_NAME}”) and many small ones, loaded with COPY. "
         "The same --seed gives the same data. Needs an empty-of-it database: refuses if the "
         "large organization exists (--if-absent: say so and succeed)."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--preset", choices=sorted(scale.PRESETS), default="ci")
+        parser.add_argument("--preset", choices=sorted(PRESETS), default="ci")
         parser.add_argument("--users", type=int, help="Users of the large organization.")
         parser.add_argument("--groups", type=int, help="Custom groups of the large organization.")
         parser.add_argument(
@@ -61,7 +63,7 @@ class Command(BaseCommand):
                 "seed_scale needs PostgreSQL (it loads with COPY): set DATABASE_URL="
                 "postgres://… . SQLite is not meant for this size."
             )
-        sizes = scale.PRESETS[options["preset"]]
+        sizes = PRESETS[options["preset"]]
         overrides = {
             name: options[name]
             for name in (
@@ -75,15 +77,15 @@ class Command(BaseCommand):
             )
             if options[name] is not None
         }
-        sizes = scale.Sizes(**{**sizes.__dict__, **overrides})
+        sizes = Sizes(**{**sizes.__dict__, **overrides})
         if sizes.users < 1 or sizes.groups < 1 or sizes.depth < 1 or sizes.depth > 20:
             raise CommandError("--users and --groups must be at least 1, --depth 1 to 20.")
-        if Organization.objects.filter(slug=scale.LARGE_SLUG).exists():
+        if Organization.objects.filter(slug=LARGE_SLUG).exists():
             if options["if_absent"]:
-                self.stdout.write(f"{scale.LARGE_NAME} is already there: nothing to do.")
+                self.stdout.write(f"{LARGE_NAME} is already there: nothing to do.")
                 return
             raise CommandError(
-                f"{scale.LARGE_NAME} ({scale.LARGE_SLUG}) already exists: seed an empty "
+                f"{LARGE_NAME} ({LARGE_SLUG}) already exists: seed an empty "
                 "database (or pass --if-absent)."
             )
         self.started = time.monotonic()
@@ -101,7 +103,7 @@ class Command(BaseCommand):
             "read_only_set": PermissionSet.objects.get(key="read-only").pk,
         }
         codenames["resource"] = {
-            access: codenames["resource"][f"access_{access.lower()}"] for access in scale.ACCESS
+            access: codenames["resource"][f"access_{access.lower()}"] for access in ACCESS
         }
         rebuild = sizes.users >= REBUILD_FROM_USERS and not options["keep_indexes"]
         with transaction.atomic(), connection.cursor() as cursor:
@@ -109,17 +111,17 @@ class Command(BaseCommand):
             self._skip_fk_triggers(cursor)
             dropped = []
             if rebuild:
-                dropped = scale.secondary_indexes(cursor, BULK_TABLES)
+                dropped = secondary_indexes(cursor, BULK_TABLES)
                 for name, _definition in dropped:
                     cursor.execute(f'DROP INDEX "{name}"')
                 self.say(f"Dropped {len(dropped)} secondary indexes for the load.")
-            loader = scale.Loader(raw, self.progress)
+            loader = Loader(raw, self.progress)
             # Small ones first: creating an organization runs the services' queries, which
             # want the indexes that a large load drops for a while.
             rng = random.Random(f"{options['seed']}:small")
             for n in range(sizes.small_organizations):
                 users = rng.randint(5, 60)
-                small = scale.Sizes(
+                small = Sizes(
                     users=users,
                     groups=rng.randint(3, 12),
                     memberships=users * 3,
@@ -128,7 +130,7 @@ class Command(BaseCommand):
                     small_organizations=0,
                     big_group=max(1, users // 2),
                 )
-                name = f"{rng.choice(scale.DEPARTMENTS)} {rng.choice(scale.TEAMS)} Ltd {n + 1}"
+                name = f"{rng.choice(DEPARTMENTS)} {rng.choice(TEAMS)} Ltd {n + 1}"
                 self._organization(
                     loader,
                     name,
@@ -142,8 +144,8 @@ class Command(BaseCommand):
             self.say(f"{sizes.small_organizations} small organizations loaded.")
             summary = self._organization(
                 loader,
-                scale.LARGE_NAME,
-                scale.LARGE_SLUG,
+                LARGE_NAME,
+                LARGE_SLUG,
                 sizes,
                 random.Random(options["seed"]),
                 codenames,
@@ -160,7 +162,7 @@ class Command(BaseCommand):
             for table in (*BULK_TABLES, "groups_group", "auth_group", "groups_membergroup"):
                 cursor.execute(f"ANALYZE {table}")
         self.say(
-            f"Done: {scale.LARGE_NAME} has {summary['users']:,} users, {summary['groups']:,} "
+            f"Done: {LARGE_NAME} has {summary['users']:,} users, {summary['groups']:,} "
             f"groups, {summary['member_groups']:,} member-group edges, "
             f"{summary['memberships']:,} memberships, {summary['resources']:,} resources, "
             f"{summary['grants']:,} grants; plus {sizes.small_organizations} small "
@@ -175,10 +177,10 @@ class Command(BaseCommand):
             organization = organization_create(
                 name=name, slug=slug, channel=Channel.COMMAND, actor=None
             )
-            plan = scale.plan_organization(rng, sizes, f"{slug}.example", large=large)
+            plan = plan_organization(rng, sizes, f"{slug}.example", large=large)
             if not quiet:
                 self.say(f"Planned {name}: {len(plan.users):,} users, {len(plan.groups):,} groups.")
-            summary = scale.load_organization(loader, organization, plan, codenames=codenames)
+            summary = load_organization(loader, organization, plan, codenames=codenames)
             del summary["user_base"]
             audit_record(
                 action="organization.seeded",

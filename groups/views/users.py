@@ -9,9 +9,8 @@ from django.views.decorators.vary import vary_on_headers
 
 from adminsite.htmx import login_required_htmx
 from audit import history
-
-from . import access, explain, queries
-from .forms import CheckAccessForm, target_picker
+from groups import access, explain, queries
+from groups.forms.targets import CheckAccessForm, target_picker
 
 User = get_user_model()
 

@@ -12,7 +12,8 @@ from django.db import connection
 
 from accounts.models import Organization
 from audit.models import AuditEvent
-from groups import explain, scale
+from bench.scale.planning import CHAIN_NAME, LARGE_SLUG, PRESETS, plan_organization
+from groups import explain
 from groups.models import (
     Group,
     MemberGroup,
@@ -66,7 +67,7 @@ def test_ci_preset_satisfies_the_invariants():
         ("l", last) for _, last in people if last
     }
 
-    megacorp = Organization.objects.get(slug=scale.LARGE_SLUG)
+    megacorp = Organization.objects.get(slug=LARGE_SLUG)
     users_group = Group.objects.get(organization=megacorp, kind=Group.Kind.USERS)
     admins = Group.objects.get(organization=megacorp, kind=Group.Kind.ADMINISTRATORS)
     assert Membership.objects.filter(group_id=users_group.pk, direct=True).count() == 300
@@ -74,7 +75,7 @@ def test_ci_preset_satisfies_the_invariants():
     assert Group.objects.filter(organization=megacorp).count() == 42
     # Nesting is as deep as asked, and every group member is a user of the organization.
     chain = [
-        Group.objects.get(organization=megacorp, display_name=scale.CHAIN_NAME.format(level))
+        Group.objects.get(organization=megacorp, display_name=CHAIN_NAME.format(level))
         for level in range(7)
     ]
     for parent, child in itertools.pairwise(chain):
@@ -108,10 +109,10 @@ def test_ci_preset_satisfies_the_invariants():
 
 
 def test_the_same_seed_plans_the_same_data():
-    sizes = scale.PRESETS["ci"]
-    first = scale.plan_organization(random.Random(3), sizes, "x.example", large=True)
-    second = scale.plan_organization(random.Random(3), sizes, "x.example", large=True)
-    other = scale.plan_organization(random.Random(4), sizes, "x.example", large=True)
+    sizes = PRESETS["ci"]
+    first = plan_organization(random.Random(3), sizes, "x.example", large=True)
+    second = plan_organization(random.Random(3), sizes, "x.example", large=True)
+    other = plan_organization(random.Random(4), sizes, "x.example", large=True)
     assert first.users == second.users and first.groups == second.groups
     assert first.direct == second.direct and first.grants == second.grants
     assert first.users != other.users
@@ -128,4 +129,4 @@ def test_the_same_seed_plans_the_same_data():
 def test_sqlite_is_refused_with_a_clear_message():
     with pytest.raises(CommandError, match="needs PostgreSQL"):
         call_command("seed_scale", preset="ci", stdout=StringIO())
-    assert not Organization.objects.filter(slug=scale.LARGE_SLUG).exists()
+    assert not Organization.objects.filter(slug=LARGE_SLUG).exists()
