@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -13,29 +12,13 @@ from adminsite.fields import takes
 from adminsite.htmx import login_required_htmx, wants_partial
 from audit.recording import Channel
 from groups import access
-from groups.models import Group
 from groups.queries import organizations_of
 
+from . import queries
 from .api_keys import api_key_create, api_key_revoke, token_for
 from .forms import ApiKeyForm
-from .models import ApiKey
 
 User = get_user_model()
-
-
-def _keys(request, organization, can_manage):
-    keys = ApiKey.objects.filter(organization=organization).select_related("user", "created_by")
-    return keys if can_manage else keys.filter(user=request.user)
-
-
-def _users(request, organization, can_manage):
-    if not can_manage:
-        return User.objects.filter(pk=request.user.pk)
-    return User.objects.filter(
-        is_active=True,
-        memberships__group__group__organization=organization,
-        memberships__group__group__kind=Group.Kind.USERS,
-    ).order_by("last_name", "first_name", "email")
 
 
 @login_required_htmx
@@ -43,9 +26,9 @@ def _users(request, organization, can_manage):
 @takes(ApiKeyForm)
 def api_keys(request, org_slug):
     """Administrators see and manage every key of the organization; others their own."""
-    organization = access.organization_for_user(request.user, org_slug)
-    can_manage = access.can(request.user, "change", organization)
-    users = _users(request, organization, can_manage)
+    organization = access.organization_for_user(request, org_slug)
+    can_manage = access.can(request, "change", organization)
+    users = queries.key_holders(organization, request.user, every=can_manage)
     form = ApiKeyForm(
         request.POST if request.method == "POST" else None,
         users=users,
@@ -71,7 +54,7 @@ def api_keys(request, org_slug):
         "organization": organization,
         "organizations": organizations_of(request.user),
         "nav": "api_keys",
-        "keys": _keys(request, organization, can_manage),
+        "keys": queries.api_keys_of(organization, request.user, every=can_manage),
         "form": form,
         "new_token": new_token,
         "can_manage": can_manage,
@@ -83,11 +66,8 @@ def api_keys(request, org_slug):
 @require_POST
 @takes()
 def api_key_revoke_view(request, org_slug, key_id):
-    organization = access.organization_for_user(request.user, org_slug)
-    can_manage = access.can(request.user, "change", organization)
-    key = _keys(request, organization, can_manage).filter(public_id=key_id).first()
-    if key is None:
-        raise Http404("No such API key.")
+    organization = access.organization_for_user(request, org_slug)
+    key = access.api_key_for_user(request, organization, key_id)
     api_key_revoke(key=key, channel=Channel.UI, actor=request.user)
     messages.success(request, f"Revoked the API key {key.name}: it no longer works.")
     url = reverse("accounts:api_keys", args=[organization.slug])

@@ -17,8 +17,8 @@ TEMPLATE = "audit/audit_log.html"
 
 
 def _organization(request, org_slug):
-    organization = access.organization_for_user(request.user, org_slug)
-    access.require(request.user, "view_audit_log", organization)
+    organization = access.organization_for_user(request, org_slug)
+    access.require(request, "view_audit_log", organization)
     return organization
 
 

@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.db import OperationalError, connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Concat
+from django.db.models.functions import Concat, Lower
 
 from accounts import person_names
 from accounts.models import Organization
@@ -473,3 +473,33 @@ def _position(row, order) -> str:
             value = getattr(value, part)
         values.append(value)
     return encode_position(values)
+
+
+def permission_sets_usable(organization):
+    """The permission sets a group of ``organization`` may hold: its own and the defaults."""
+    return PermissionSet.objects.filter(
+        Q(organization=organization) | Q(organization=None)
+    ).order_by("name")
+
+
+def grant_of_group(group, public_id):
+    """The grant ``public_id`` whose subject is ``group``, or None."""
+    return (
+        models.Grant.objects.select_related("organization", "resource", "permission_set")
+        .filter(subject_group=group, public_id=public_id)
+        .first()
+    )
+
+
+def group_names_taken(organization, names) -> set[str]:
+    """Which of ``names`` (lower case) a group of ``organization`` has, in one query."""
+    return set(
+        Group.objects.annotate(lower=Lower("display_name"))
+        .filter(organization=organization, lower__in=names)
+        .values_list("lower", flat=True)
+    )
+
+
+def folder_contents(resource):
+    """What sits directly in a folder, by type and key."""
+    return resource.contents.order_by("type", "key")

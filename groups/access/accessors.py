@@ -4,13 +4,13 @@ rule for the action in one call. An object the user may not see is a 404 (never 
 exists); one they see but may not act on is a 403. ``for_update=True`` locks the row for the rest
 of the transaction, so a service does not fetch and check again.
 
-``who`` is the request's ``Access`` (``for_request``) or a user.
+``who`` is the request (its one ``Access``, ``for_request``), an ``Access``, or a user.
 """
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Q
-from django.http import Http404
+from django.http import Http404, HttpRequest
 
 from accounts.models import ApiKey, Organization
 
@@ -39,7 +39,13 @@ def for_request(request) -> Access:
 
 
 def access_of(who) -> Access:
-    return who if isinstance(who, Access) else Access(who)
+    """``who`` as an ``Access``: a request's own one, or a fresh one for a user (the services
+    ask afresh: a write is checked against what holds now)."""
+    if isinstance(who, Access):
+        return who
+    if isinstance(who, HttpRequest):
+        return for_request(who)
+    return Access(who)
 
 
 def can(who, action: str, obj) -> bool:

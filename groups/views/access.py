@@ -11,9 +11,8 @@ from django_htmx.http import push_url
 from adminsite.fields import takes
 from adminsite.htmx import login_required_htmx, wants_partial
 from audit.recording import Channel
-from groups import access
+from groups import access, queries
 from groups.forms.targets import GrantForm
-from groups.models import Grant
 from groups.services import grants
 
 from .panel import details, grant_form, messages_text, render_page, tab_url
@@ -33,8 +32,8 @@ def _access_tab_response(request, organization, group, **extra):
 @require_GET
 def group_access(request, org_slug, group_id):
     """The Access tab: what the group's members get, and (for access managers) its grants."""
-    organization = access.organization_for_user(request.user, org_slug)
-    group = access.group_for_user(request.user, organization, group_id)
+    organization = access.organization_for_user(request, org_slug)
+    group = access.group_for_user(request, organization, group_id)
     context = details(request, organization, group, "access")
     if (
         wants_partial(request)
@@ -50,9 +49,9 @@ def group_access(request, org_slug, group_id):
 @require_POST
 @takes(GrantForm, "resource_q")
 def grant_add(request, org_slug, group_id):
-    organization = access.organization_for_user(request.user, org_slug)
-    group = access.group_for_user(request.user, organization, group_id)
-    access.require(request.user, "manage_access", organization)
+    organization = access.organization_for_user(request, org_slug)
+    group = access.group_for_user(request, organization, group_id)
+    access.require(request, "manage_access", organization)
     form = grant_form(organization, request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(form.non_field_errors()) or "Check the form.")
@@ -80,10 +79,10 @@ def grant_add(request, org_slug, group_id):
 @require_POST
 @takes()
 def grant_remove(request, org_slug, group_id, grant_id):
-    organization = access.organization_for_user(request.user, org_slug)
-    group = access.group_for_user(request.user, organization, group_id)
-    access.require(request.user, "manage_access", organization)
-    grant = Grant.objects.filter(subject_group=group, public_id=grant_id).first()
+    organization = access.organization_for_user(request, org_slug)
+    group = access.group_for_user(request, organization, group_id)
+    access.require(request, "manage_access", organization)
+    grant = queries.grant_of_group(group, grant_id)
     if grant is None:
         messages.info(request, "That grant does not exist (any more).")
     else:

@@ -59,8 +59,8 @@ def members_import(request, org_slug, group_id):
     """Add Members from a pasted list of emails or a CSV file. A first POST shows the preview
     (nothing changes); the confirmation applies it all or nothing, and shows a fresh preview
     instead if memberships changed in between."""
-    organization = access.organization_for_user(request.user, org_slug)
-    group = access.group_for_user(request.user, organization, group_id, "manage_members")
+    organization = access.organization_for_user(request, org_slug)
+    group = access.group_for_user(request, organization, group_id, "manage_members")
     if group.kind == Group.Kind.USERS:
         messages.info(request, f"Everyone in {organization} is in {group}: there is nobody to add.")
         return members_tab(request, organization, group)
@@ -127,8 +127,8 @@ def members_remove(request, org_slug, group_id):
     """Remove several members at once. With ``step=apply`` (sent by the confirmation dialog,
     or by the confirmation page browsers without JavaScript get first) they are removed, all
     or nothing; otherwise the confirmation page names who will lose access."""
-    organization = access.organization_for_user(request.user, org_slug)
-    group = access.group_for_user(request.user, organization, group_id, "manage_members")
+    organization = access.organization_for_user(request, org_slug)
+    group = access.group_for_user(request, organization, group_id, "manage_members")
     memberships, gone = _picked_members(group, request.POST.getlist("users"))
     if not memberships:
         if gone:
@@ -160,6 +160,6 @@ def members_remove(request, org_slug, group_id):
 def members_export(request, org_slug, group_id):
     """The group's members, direct and inherited, as a CSV file streamed row by row: anyone who
     may see the group may see its members."""
-    organization = access.organization_for_user(request.user, org_slug)
-    group = access.group_for_user(request.user, organization, group_id)
+    organization = access.organization_for_user(request, org_slug)
+    group = access.group_for_user(request, organization, group_id)
     return spreadsheet.response(bulk.export_rows(group), f"{group.slug}-members.csv")

@@ -9,7 +9,6 @@ same URL (the list's Restore button posts there through htmx after a confirmatio
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models.functions import Lower
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
@@ -21,7 +20,7 @@ from adminsite.htmx import login_required_htmx, wants_partial
 from audit.recording import Channel
 from groups import access, queries
 from groups.forms.deleted import RestoreForm
-from groups.models import RETENTION_DAYS, Group
+from groups.models import RETENTION_DAYS
 from groups.services import trash
 
 PER_PAGE = 25
@@ -50,18 +49,14 @@ def _plural(count: int, word: str, words: str | None = None) -> str:
 @vary_on_headers("HX-Request")
 @require_GET
 def deleted_group_list(request, org_slug):
-    organization = access.organization_for_user(request.user, org_slug)
-    access.require(request.user, "restore_groups", organization)
+    organization = access.organization_for_user(request, org_slug)
+    access.require(request, "restore_groups", organization)
     page = Paginator(trash.deleted_groups_of(organization), PER_PAGE).get_page(
         request.GET.get("page")
     )
     # Which of these names another group has taken meanwhile (one query for the page).
     names = {deleted.display_name.lower() for deleted in page.object_list}
-    taken = set(
-        Group.objects.annotate(lower=Lower("display_name"))
-        .filter(organization=organization, lower__in=names)
-        .values_list("lower", flat=True)
-    )
+    taken = queries.group_names_taken(organization, names)
     rows = [
         {
             "deleted": deleted,
@@ -83,8 +78,8 @@ def deleted_group_list(request, org_slug):
 @takes(RestoreForm)
 def deleted_group_restore(request, org_slug, deleted_id):
     """GET: what restoring would bring back and what not; POST: restore."""
-    organization = access.organization_for_user(request.user, org_slug)
-    deleted = access.deleted_group_for_user(request.user, organization, deleted_id)
+    organization = access.organization_for_user(request, org_slug)
+    deleted = access.deleted_group_for_user(request, organization, deleted_id)
     form = RestoreForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:

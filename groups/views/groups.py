@@ -18,7 +18,6 @@ from adminsite.htmx import login_required_htmx, wants_partial
 from audit.recording import Channel
 from groups import access, services
 from groups.forms.groups import DeleteGroupForm, GroupForm
-from groups.models import Group
 
 from .panel import changed, details, list_context, render_page, tab_url
 
@@ -29,7 +28,7 @@ from .panel import changed, details, list_context, render_page, tab_url
 @vary_on_headers("HX-Request", "HX-Target")
 @require_GET
 def group_list(request, org_slug):
-    organization = access.organization_for_user(request.user, org_slug)
+    organization = access.organization_for_user(request, org_slug)
     search = request.GET.get("q", "")
     context = {
         "panel": None,
@@ -43,8 +42,8 @@ def group_list(request, org_slug):
 @require_http_methods(["GET", "POST"])
 @takes(GroupForm)
 def group_create(request, org_slug):
-    organization = access.organization_for_user(request.user, org_slug)
-    access.require(request.user, "create_group", organization)
+    organization = access.organization_for_user(request, org_slug)
+    access.require(request, "create_group", organization)
     # Bound on every POST, even an empty one, so that it shows its errors.
     data = request.POST if request.method == "POST" else None
     form = GroupForm(data, organization=organization)
@@ -59,7 +58,6 @@ def group_create(request, org_slug):
         messages.success(request, f"Created the group {group}. Add its members next.")
         if not wants_partial(request):
             return redirect(tab_url(group))
-        group = Group.objects.select_related("organization").get(pk=group.pk)
         response = render_page(
             request, organization, details(request, organization, group, "members")
         )
@@ -76,8 +74,8 @@ def group_create(request, org_slug):
 @require_GET
 def group_detail(request, org_slug, group_id):
     """The Members tab (the panel's first)."""
-    organization = access.organization_for_user(request.user, org_slug)
-    group = access.group_for_user(request.user, organization, group_id)
+    organization = access.organization_for_user(request, org_slug)
+    group = access.group_for_user(request, organization, group_id)
     context = details(request, organization, group, "members")
     return render_page(
         request,
@@ -92,9 +90,9 @@ def group_detail(request, org_slug, group_id):
 @require_http_methods(["GET", "POST"])
 @takes(GroupForm)
 def group_settings(request, org_slug, group_id):
-    organization = access.organization_for_user(request.user, org_slug)
+    organization = access.organization_for_user(request, org_slug)
     action = "change" if request.method == "POST" else "view"
-    group = access.group_for_user(request.user, organization, group_id, action)
+    group = access.group_for_user(request, organization, group_id, action)
     if request.method == "GET":
         return render_page(request, organization, details(request, organization, group, "settings"))
     form = GroupForm(request.POST, organization=organization, group=group)
@@ -120,8 +118,8 @@ def group_settings(request, org_slug, group_id):
 @require_POST
 @takes(DeleteGroupForm)
 def group_delete(request, org_slug, group_id):
-    organization = access.organization_for_user(request.user, org_slug)
-    group = access.group_for_user(request.user, organization, group_id, "delete")
+    organization = access.organization_for_user(request, org_slug)
+    group = access.group_for_user(request, organization, group_id, "delete")
     form = DeleteGroupForm(request.POST, group=group)
     if group.is_default:
         messages.error(request, f"{group} is a default group: default groups cannot be deleted.")

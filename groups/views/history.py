@@ -17,8 +17,8 @@ from .panel import details, render_page
 def group_history(request, org_slug, group_id):
     """The History tab: every change to the group, newest first, as sentences. Whoever may
     see the group may read its history."""
-    organization = access.organization_for_user(request.user, org_slug)
-    group = access.group_for_user(request.user, organization, group_id)
+    organization = access.organization_for_user(request, org_slug)
+    group = access.group_for_user(request, organization, group_id)
     try:
         history_page = history.page(
             history.events_of_group(group),

@@ -25,8 +25,8 @@ from .panel import details, members_tab, messages_text, render_page, tab_url
 def members_add(request, org_slug, group_id):
     """The Add Members panel: search the organization's people (three characters at least),
     pick several, add them all at once."""
-    organization = access.organization_for_user(request.user, org_slug)
-    group = access.group_for_user(request.user, organization, group_id, "manage_members")
+    organization = access.organization_for_user(request, org_slug)
+    group = access.group_for_user(request, organization, group_id, "manage_members")
     if group.kind == Group.Kind.USERS:
         # Everyone in the organization is in its Users group already.
         messages.info(request, f"Everyone in {organization} is in {group}: there is nobody to add.")
@@ -103,8 +103,8 @@ def members_add(request, org_slug, group_id):
 def member_remove(request, org_slug, group_id, user_id):
     """GET: a confirmation that names the person (for browsers without JavaScript);
     POST: remove them."""
-    organization = access.organization_for_user(request.user, org_slug)
-    group = access.group_for_user(request.user, organization, group_id, "manage_members")
+    organization = access.organization_for_user(request, org_slug)
+    group = access.group_for_user(request, organization, group_id, "manage_members")
     membership = queries.group_members(group).filter(user__public_id=user_id).first()
     if membership is None:
         messages.info(request, "That person is not a member of this group (any more).")
@@ -136,8 +136,8 @@ def member_remove(request, org_slug, group_id, user_id):
 @takes(MemberGroupForm, "group_q")
 def member_group_add(request, org_slug, group_id):
     """Make another group a member of this one (its members become members here)."""
-    organization = access.organization_for_user(request.user, org_slug)
-    group = access.group_for_user(request.user, organization, group_id, "manage_members")
+    organization = access.organization_for_user(request, org_slug)
+    group = access.group_for_user(request, organization, group_id, "manage_members")
     form = MemberGroupForm(request.POST, queryset=queries.groups_addable_as_members(group))
     if not form.is_valid():
         messages.error(request, "Choose one of the groups offered.")
@@ -156,8 +156,8 @@ def member_group_add(request, org_slug, group_id):
 @require_POST
 @takes()
 def member_group_remove(request, org_slug, group_id, child_id):
-    organization = access.organization_for_user(request.user, org_slug)
-    group = access.group_for_user(request.user, organization, group_id, "manage_members")
+    organization = access.organization_for_user(request, org_slug)
+    group = access.group_for_user(request, organization, group_id, "manage_members")
     link = queries.member_groups(group).filter(child__public_id=child_id).first()
     if link is None:
         messages.info(request, "That group is not a member of this group (any more).")

@@ -3,7 +3,6 @@ the Group Details panel's context on each tab, the tabs' URLs, and the answers o
 mutations (the re-rendered tab plus the ``…-changed`` events other panels listen to)."""
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django_htmx.http import push_url, trigger_client_event
@@ -12,7 +11,7 @@ from adminsite.htmx import wants_partial
 from groups import access, explain, queries
 from groups.forms.groups import DeleteGroupForm, GroupForm, PermissionSetChoiceForm
 from groups.forms.targets import GrantForm, target_picker
-from groups.models import Group, PermissionSet
+from groups.models import Group
 
 GROUPS_PER_PAGE = 25
 MEMBERS_PER_PAGE = 25
@@ -25,7 +24,7 @@ def messages_text(error: ValidationError) -> str:
 
 
 def list_context(request, organization, *, search="", page=1):
-    groups = queries.groups_for_list(request.user, organization, search, exact_counts=False)
+    groups = queries.groups_for_list(request, organization, search, exact_counts=False)
     page_obj = queries.DeferredJoinPaginator(groups, GROUPS_PER_PAGE, key="group_ptr_id").get_page(
         page
     )
@@ -39,7 +38,7 @@ def list_context(request, organization, *, search="", page=1):
 def render_page(request, organization, context, *, partials=("group-panel",), status=200):
     """The whole page, or for htmx the partial the request targets (first of ``partials``
     by default)."""
-    checker = context.get("access") or access.Access(request.user)
+    checker = context.get("access") or access.for_request(request)
     context = {
         "organization": organization,
         "organizations": queries.organizations_of(request.user),
@@ -103,15 +102,17 @@ def grant_form(organization, data=None):
     return GrantForm(
         data,
         organization=organization,
-        permission_sets=PermissionSet.objects.filter(
-            Q(organization=organization) | Q(organization=None)
-        ).order_by("name"),
+        permission_sets=queries.permission_sets_usable(organization),
     )
 
 
 def details(request, organization, group, tab, **extra):
     """Context of the Group Details panel on ``tab``."""
-    checker = extra.pop("access", None) or access.Access(request.user)
+    checker = extra.pop("access", None) or access.for_request(request)
+    if request.method == "POST":
+        # The change just made may have changed the user's own rights: draw the panel from
+        # what holds now, not from what was read before it.
+        checker.forget()
     rights = {
         "change": checker.can("change", group),
         "delete": checker.can("delete", group) and not group.is_default,

@@ -20,8 +20,8 @@ from .panel import details, messages_text, render_page, tab_url
 @vary_on_headers("HX-Request")
 @require_GET
 def group_permissions(request, org_slug, group_id):
-    organization = access.organization_for_user(request.user, org_slug)
-    group = access.group_for_user(request.user, organization, group_id)
+    organization = access.organization_for_user(request, org_slug)
+    group = access.group_for_user(request, organization, group_id)
     return render_page(request, organization, details(request, organization, group, "permissions"))
 
 
@@ -29,9 +29,9 @@ def group_permissions(request, org_slug, group_id):
 @require_POST
 @takes(PermissionSetChoiceForm)
 def permission_set_add(request, org_slug, group_id):
-    organization = access.organization_for_user(request.user, org_slug)
-    group = access.group_for_user(request.user, organization, group_id)
-    access.require(request.user, "manage_permission_sets", organization)
+    organization = access.organization_for_user(request, org_slug)
+    group = access.group_for_user(request, organization, group_id)
+    access.require(request, "manage_permission_sets", organization)
     form = PermissionSetChoiceForm(request.POST, queryset=queries.permission_sets_available(group))
     if form.is_valid():
         permission_set = form.cleaned_data["permission_set"]
@@ -54,9 +54,9 @@ def permission_set_add(request, org_slug, group_id):
 @require_POST
 @takes()
 def permission_set_remove(request, org_slug, group_id, set_id):
-    organization = access.organization_for_user(request.user, org_slug)
-    group = access.group_for_user(request.user, organization, group_id)
-    access.require(request.user, "manage_permission_sets", organization)
+    organization = access.organization_for_user(request, org_slug)
+    group = access.group_for_user(request, organization, group_id)
+    access.require(request, "manage_permission_sets", organization)
     link = queries.group_permission_sets(group).filter(permission_set__public_id=set_id).first()
     if link is None:
         messages.info(request, "The group does not hold that permission set (any more).")

@@ -1,23 +1,20 @@
 """The organization's resources and, for each, who can access it (and why)."""
 
-from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from adminsite.htmx import login_required_htmx, wants_partial
 from groups import access, explain, queries
 from groups.forms.targets import ORGANIZATION_TARGET
-from groups.models import Resource
 
 RESOURCES_PER_PAGE = 25
 FOLDER_CONTENTS_SHOWN = 100
 
 
 def _organization(request, org_slug):
-    organization = access.organization_for_user(request.user, org_slug)
-    checker = access.Access(request.user)
-    if not (checker.can("manage_access", organization) or checker.sees_every_group(organization)):
-        raise Http404("No such page.")
+    """Resources are for access managers and for whoever sees every group: a 403 for others."""
+    organization = access.organization_for_user(request, org_slug)
+    access.require_access_reader(request, organization)
     return organization
 
 
@@ -49,20 +46,14 @@ def resource_list(request, org_slug):
 @require_GET
 def resource_detail(request, org_slug, resource_id):
     organization = _organization(request, org_slug)
-    resource = (
-        Resource.objects.select_related("folder", "organization")
-        .filter(organization=organization, public_id=resource_id)
-        .first()
-    )
-    if resource is None:
-        raise Http404("No such resource.")
+    resource = access.resource_for_user(request, organization, resource_id)
     context = {
         "organization": organization,
         "organizations": queries.organizations_of(request.user),
         "nav": "resources",
         "resource": resource,
-        "contents": resource.contents.order_by("type", "key")[:FOLDER_CONTENTS_SHOWN],
-        "contents_count": resource.contents.count(),
+        "contents": queries.folder_contents(resource)[:FOLDER_CONTENTS_SHOWN],
+        "contents_count": queries.folder_contents(resource).count(),
         "by_access": explain.who_can_access(resource),
         "organization_target": ORGANIZATION_TARGET,
     }

@@ -1,8 +1,6 @@
 """A person's page: their groups (direct and inherited), what they can access, and why."""
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
-from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
@@ -12,22 +10,16 @@ from audit import history
 from groups import access, explain, queries
 from groups.forms.targets import CheckAccessForm, target_picker
 
-User = get_user_model()
-
 
 @login_required_htmx
 @vary_on_headers("HX-Request", "HX-Target")
 @require_GET
 def user_detail(request, org_slug, user_id):
-    """Visible to people who see every group (administrators, Read only) and to the person;
-    the groups listed are those the viewer may see."""
-    organization = access.organization_for_user(request.user, org_slug)
-    person = User.objects.filter(public_id=user_id).first()
-    if person is None or not access.is_member(person, organization):
-        raise Http404("No such user.")
-    checker = access.Access(request.user)
-    if person != request.user and not checker.sees_every_group(organization):
-        raise Http404("No such user.")
+    """For the person and for whoever sees every group (administrators, Read only): 403 for
+    others of the organization; the groups listed are those the viewer may see."""
+    organization = access.organization_for_user(request, org_slug)
+    person = access.person_for_user(request, organization, user_id, "view_access")
+    checker = access.for_request(request)
     form = CheckAccessForm(
         request.GET if "access" in request.GET else None, organization=organization
     )
@@ -49,7 +41,7 @@ def user_detail(request, org_slug, user_id):
         }
     memberships = queries.user_groups(person, organization)
     if not checker.sees_every_group(organization):
-        visible = access.groups_visible_to(request.user, organization).values("pk")
+        visible = access.groups_visible_to(request, organization).values("pk")
         memberships = memberships.filter(group_id__in=visible)
     context = {
         "history_page": _history(request, person, organization, checker),

@@ -43,11 +43,13 @@ def test_resources_list_for_an_administrator(client, org_admin, workflow, folder
     assert "WORKFLOW_DEF:checkout" in body and "folder:marketing" in body
 
 
-@pytest.mark.parametrize("persona", ["org_member", "outsider"])
-def test_resources_pages_are_a_404_for_others(request, client, persona, workflow):
+@pytest.mark.parametrize(("persona", "status"), [("org_member", 403), ("outsider", 404)])
+def test_resources_pages_are_refused_to_others(request, client, persona, status, workflow):
+    """A member who may not read the access gets 403, as from the REST API (it was a 404
+    here only); another organization's people get 404 (the organization is not theirs)."""
     client.force_login(request.getfixturevalue(persona))
-    assert client.get(list_url(workflow.organization)).status_code == 404
-    assert client.get(detail_url(workflow)).status_code == 404
+    assert client.get(list_url(workflow.organization)).status_code == status
+    assert client.get(detail_url(workflow)).status_code == status
 
 
 def test_resources_need_sign_in(client, workflow):

@@ -74,10 +74,12 @@ POLICY = {
     "groups:permission_set_add": {"POST": (LOGIN, 404, 403, REDIRECT, 404, REDIRECT)},
     "groups:permission_set_remove": {"POST": (LOGIN, 404, 403, REDIRECT, 404, REDIRECT)},
     # --- the Admin Center: people, resources, API keys ---
-    "groups:user_detail": {"GET": (LOGIN, 404, 404, 200, 404, 200)},
-    # The resources pages exist only for those who manage access or see every group.
-    "groups:resource_list": {"GET": (LOGIN, 404, 404, 200, 404, 200)},
-    "groups:resource_detail": {"GET": (LOGIN, 404, 404, 200, 404, 200)},
+    # Dee's page: anyone of Acme sees that she is in it, but her groups and access are for
+    # herself and whoever sees every group (403 for the others, as over the APIs).
+    "groups:user_detail": {"GET": (LOGIN, 403, 403, 200, 404, 200)},
+    # The resources pages are for those who manage access or see every group (as the API's).
+    "groups:resource_list": {"GET": (LOGIN, 403, 403, 200, 404, 200)},
+    "groups:resource_detail": {"GET": (LOGIN, 403, 403, 200, 404, 200)},
     "accounts:api_keys": {
         "GET": (LOGIN, 200, 200, 200, 404, 200),
         "POST": (LOGIN, 200, 200, 200, 404, 200),
