@@ -100,7 +100,7 @@ def groups_list(
 
     def serialize(group):
         shown.append(group)
-        exact = group.member_count <= queries.COUNT_EXACT_UP_TO
+        exact = group.member_count <= queries.groups.COUNT_EXACT_UP_TO
         return group_out(group, member_count=group.member_count, exact=exact)
 
     if not cursor:

@@ -20,8 +20,7 @@ from accounts.models import Organization as OrganizationModel
 from audit.recording import Channel
 from groups import access, services
 from groups.models import Group, Membership
-from groups.queries import SearchTooBroad
-from groups.queries import _within as within
+from groups.queries import SearchTooBroad, within
 
 from . import loaders
 from .errors import PROTECTED_GROUP_MESSAGE, UNKNOWN_MEMBERS_MESSAGE, ApiError, log_unexpected

@@ -50,8 +50,9 @@ def group_access(request, org_slug, group_id):
 @takes(GrantForm, "resource_q")
 def grant_add(request, org_slug, group_id):
     organization = access.organization_for_user(request, org_slug)
-    group = access.group_for_user(request, organization, group_id)
+    # As over the APIs: access managers only (403), to a group they can see (404).
     access.require(request, "manage_access", organization)
+    group = access.group_for_user(request, organization, group_id)
     form = grant_form(organization, request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(form.non_field_errors()) or "Check the form.")
@@ -80,8 +81,8 @@ def grant_add(request, org_slug, group_id):
 @takes()
 def grant_remove(request, org_slug, group_id, grant_id):
     organization = access.organization_for_user(request, org_slug)
-    group = access.group_for_user(request, organization, group_id)
     access.require(request, "manage_access", organization)
+    group = access.group_for_user(request, organization, group_id)
     grant = queries.grant_of_group(group, grant_id)
     if grant is None:
         messages.info(request, "That grant does not exist (any more).")

@@ -31,7 +31,7 @@ def list_context(request, organization, *, search="", page=1):
     return {
         "groups_page": page_obj,
         "group_search": search,
-        "count_exact_up_to": queries.COUNT_EXACT_UP_TO,
+        "count_exact_up_to": queries.groups.COUNT_EXACT_UP_TO,
     }
 
 

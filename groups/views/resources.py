@@ -35,7 +35,7 @@ def resource_list(request, org_slug):
         "nav": "resources",
         "resources_page": page,
         "resource_search": search,
-        "count_exact_up_to": queries.COUNT_EXACT_UP_TO,
+        "count_exact_up_to": queries.groups.COUNT_EXACT_UP_TO,
     }
     if wants_partial(request):
         return render(request, "groups/resources.html#resource-list", context)

@@ -7,9 +7,9 @@ import pytest
 from django.db import connection
 
 from audit.models import AuditEvent
-from groups import queries
 from groups import services as group_services
 from groups.models import Group
+from groups.queries import groups as group_queries
 from tests.conftest import make_member
 from tests.groups.api_helpers import JSON, api_url, error_of, query_count
 
@@ -618,7 +618,7 @@ def test_groups_delete_of_a_default_group_is_409(admin_api, administrators, user
 def test_member_counts_above_ten_thousand_say_so(admin_api, organization, group, monkeypatch):
     """Lists stop counting above the limit (a page costs the same whatever the size of its
     groups) and say the count is not exact; small groups keep their exact count."""
-    monkeypatch.setattr(queries, "COUNT_EXACT_UP_TO", 1)
+    monkeypatch.setattr(group_queries, "COUNT_EXACT_UP_TO", 1)
     people = [make_member(organization, email=f"c{n}@acme.example") for n in range(3)]
     group_services.membership_add(group=group, users=people, actor=None)
     body = admin_api.get(api_url("groups")).json()
@@ -632,7 +632,7 @@ def test_list_totals_above_ten_thousand_are_estimates_and_say_so(
 ):
     """Counting stops above the limit: on PostgreSQL the planner's estimate, marked as one;
     paging still knows whether there is a next page from the rows themselves."""
-    monkeypatch.setattr(queries, "COUNT_EXACT_UP_TO", 2)
+    monkeypatch.setattr(group_queries, "COUNT_EXACT_UP_TO", 2)
     for n in range(4):
         group_services.group_create(organization=organization, display_name=f"T{n}", actor=None)
     body = admin_api.get(api_url("groups"), {"limit": 5}).json()

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from groups import explain, queries, services
 from groups.models import Membership
+from groups.queries import groups as group_queries
 from groups.services import grants
 from tests.conftest import make_member
 
@@ -96,7 +97,7 @@ def add_url(group):
 def test_large_counts_stop_in_the_list_and_are_estimated_in_the_panel(
     client, monkeypatch, organization, group, org_admin
 ):
-    monkeypatch.setattr(queries, "COUNT_EXACT_UP_TO", 2)
+    monkeypatch.setattr(group_queries, "COUNT_EXACT_UP_TO", 2)
     people = [make_member(organization, email=f"p{n}@acme.example") for n in range(3)]
     services.membership_add(group=group, users=people, actor=org_admin)
     client.force_login(org_admin)
@@ -144,8 +145,8 @@ def test_a_search_that_runs_too_long_is_stopped_and_the_timeout_put_back(organiz
     slow = User.objects.annotate(slept=RawSQL("pg_sleep(0.2) IS NULL", []))[:1]
     make_member_count = User.objects.count()
     with pytest.raises(queries.SearchTooBroad):
-        queries._within(lambda: list(slow), 20)
-    fast = queries._within(lambda: list(User.objects.all()), 1000)
+        queries.within(lambda: list(slow), 20)
+    fast = queries.within(lambda: list(User.objects.all()), 1000)
     assert len(fast) == make_member_count
     with connection.cursor() as cursor:
         cursor.execute("SHOW statement_timeout")

@@ -7,6 +7,7 @@ from django.db import connection
 
 from accounts import person_names
 from groups import queries, services
+from groups.queries import people as people_queries
 from tests.conftest import make_member
 
 User = get_user_model()
@@ -58,10 +59,10 @@ def crowd(organization, other_organization, group, org_admin):
 
 
 def plain_and_through_names(monkeypatch, organization, group, fragment):
-    monkeypatch.setattr(queries, "NAMES_PLAN_FROM", 10**9)
+    monkeypatch.setattr(people_queries, "NAMES_PLAN_FROM", 10**9)
     plain = queries.users_search(organization, group, fragment)
-    monkeypatch.setattr(queries, "NAMES_PLAN_FROM", 1)
-    monkeypatch.setattr(queries, "NAMES_PER_QUERY", 2)  # several rounds of last names
+    monkeypatch.setattr(people_queries, "NAMES_PLAN_FROM", 1)
+    monkeypatch.setattr(people_queries, "NAMES_PER_QUERY", 2)  # several rounds of last names
     through = queries.users_search(organization, group, fragment)
     return [(u.pk, u.is_member) for u in plain], [(u.pk, u.is_member) for u in through]
 
@@ -100,16 +101,16 @@ def test_the_names_plan_finds_the_same_people_in_the_same_order(
 def test_the_names_plan_is_used_only_for_a_large_organization_and_one_word(
     monkeypatch, organization, group, crowd, django_assert_max_num_queries
 ):
-    monkeypatch.setattr(queries, "NAMES_PLAN_FROM", 1)
+    monkeypatch.setattr(people_queries, "NAMES_PLAN_FROM", 1)
     # The Users group, its size, the time limit (savepoint, set, reset, release), the names,
     # the last names (one round here), the first names, the people: a bound that does not
     # follow the data.
     with django_assert_max_num_queries(10):
         found = queries.users_search(organization, group, "ann")
     assert found
-    monkeypatch.setattr(queries, "NAMES_PLAN_FROM", 10_000)
+    monkeypatch.setattr(people_queries, "NAMES_PLAN_FROM", 10_000)
     assert not queries._through_names(group.pk, "ann")
-    monkeypatch.setattr(queries, "NAMES_PLAN_FROM", 1)
+    monkeypatch.setattr(people_queries, "NAMES_PLAN_FROM", 1)
     assert queries._through_names(group.pk, "ann")
     assert not queries._through_names(group.pk, "ann lee")
 
@@ -126,7 +127,7 @@ def test_the_table_of_names_follows_creation_and_renaming(organization):
 
 
 def test_a_renamed_person_is_found_by_the_new_name_only(monkeypatch, organization, group, crowd):
-    monkeypatch.setattr(queries, "NAMES_PLAN_FROM", 1)
+    monkeypatch.setattr(people_queries, "NAMES_PLAN_FROM", 1)
     person = crowd[1]
     User.objects.filter(pk=person.pk).update(first_name="Xavera", last_name="Quolt")
     assert [u.pk for u in queries.users_search(organization, group, "xave")] == [person.pk]
@@ -147,7 +148,7 @@ def test_names_nobody_here_bears_cost_a_few_rounds_not_one_per_name(
         )
     plain, through = plain_and_through_names(monkeypatch, organization, group, "son")
     assert through == plain and plain
-    monkeypatch.setattr(queries, "NAMES_PER_QUERY", 8)
+    monkeypatch.setattr(people_queries, "NAMES_PER_QUERY", 8)
     # As above, with rounds of 8, 16, 32, 64, 128, 256 names, then the one with Acme's people.
     with django_assert_max_num_queries(17):
         assert [u.pk for u in queries.users_search(organization, group, "son")] == [

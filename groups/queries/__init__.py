@@ -1,0 +1,82 @@
+"""Reads: querysets shaped for the page or the answer that shows them (``select_related``,
+annotations, one query per page, never one per row). Views and channels read through these;
+the services read only what their rules need. One module per family; tests patch a constant
+where it is read (``groups.queries.groups.COUNT_EXACT_UP_TO``)."""
+
+from .groups import (
+    KIND_ORDER,
+    count_or_estimate,
+    grant_of_group,
+    group_members,
+    group_names_taken,
+    group_permission_sets,
+    groups_addable_as_members,
+    groups_for_list,
+    inherited_via,
+    member_count,
+    member_count_estimate,
+    member_groups,
+    organizations_of,
+    permission_sets_available,
+    permission_sets_usable,
+    user_groups,
+)
+from .pages import (
+    MEMBER_ORDER,
+    NUL,
+    DeferredJoinPaginator,
+    KeysetPage,
+    decode_position,
+    encode_position,
+)
+from .people import (
+    SEARCH_FEW_MATCHES_MS,
+    SEARCH_LIMIT,
+    SEARCH_MIN_LENGTH,
+    SEARCH_TIMEOUT_MS,
+    SearchTooBroad,
+    users_by_public_ids,
+    users_search,
+    within,
+)
+from .resources import (
+    folder_contents,
+    resources_for_list,
+    resources_of,
+)
+
+__all__ = [
+    "KIND_ORDER",
+    "MEMBER_ORDER",
+    "NUL",
+    "SEARCH_FEW_MATCHES_MS",
+    "SEARCH_LIMIT",
+    "SEARCH_MIN_LENGTH",
+    "SEARCH_TIMEOUT_MS",
+    "DeferredJoinPaginator",
+    "KeysetPage",
+    "SearchTooBroad",
+    "count_or_estimate",
+    "decode_position",
+    "encode_position",
+    "folder_contents",
+    "grant_of_group",
+    "group_members",
+    "group_names_taken",
+    "group_permission_sets",
+    "groups_addable_as_members",
+    "groups_for_list",
+    "inherited_via",
+    "member_count",
+    "member_count_estimate",
+    "member_groups",
+    "organizations_of",
+    "permission_sets_available",
+    "permission_sets_usable",
+    "resources_for_list",
+    "resources_of",
+    "user_groups",
+    "users_by_public_ids",
+    "users_search",
+    "within",
+]
