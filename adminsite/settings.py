@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "axes",  # hardening: throttles repeated sign-in failures (see AXES_*)
     "accounts",
     "groups",
+    "apis",
     "adminsite",
 ]
 
@@ -77,7 +78,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "groups.api.middleware.ApiErrorShapeMiddleware",
+    "apis.rest.middleware.ApiErrorShapeMiddleware",
     # Hardening: sign-in throttling; axes wants to be last.
     "axes.middleware.AxesMiddleware",
 ]

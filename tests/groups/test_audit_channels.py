@@ -24,11 +24,10 @@ from groups.trash import restore, snapshot
 from groups.trash.restore import group_restore
 from groups.trash.snapshot import deleted_groups_purge
 from tests.admin_helpers import form_data
+from tests.apis.api_helpers import JSON, api_url, group_url
 from tests.conftest import make_member
 from tests.factories import UserFactory
 from tests.helpers import audit_mark, events_since, run
-
-from .api_helpers import JSON, api_url, group_url
 
 COVERED: set[str] = set()
 

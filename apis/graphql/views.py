@@ -142,7 +142,7 @@ def _body_refusal(request):
 @csp_update({"font-src": ["data:"]})  # GraphiQL's fonts are inline data: URLs
 def _graphiql(request):
     """GraphiQL (DEBUG only), from static files shipped with the project: works offline."""
-    return render(request, "graphql/graphiql_offline.html", {"csrf_token": get_token(request)})
+    return render(request, "apis/graphiql_offline.html", {"csrf_token": get_token(request)})
 
 
 @csrf_exempt

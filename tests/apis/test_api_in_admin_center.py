@@ -6,8 +6,8 @@ from django.utils.html import strip_tags
 
 from accounts.api_keys import api_key_create
 from groups.models import Group
-from tests.groups.graphql_helpers import data_of, post
-from tests.groups.test_conductor_api import Conductor, exchange
+from tests.apis.graphql_helpers import data_of, post
+from tests.apis.test_conductor_api import Conductor, exchange
 
 
 def _pages(client, organization, group) -> str:

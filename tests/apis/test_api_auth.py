@@ -15,7 +15,7 @@ from accounts import services as account_services
 from accounts.api_keys import api_key_create, api_key_revoke, token_for
 from accounts.models import ApiKey
 from groups.models import Group
-from tests.groups.api_helpers import JSON, api_url, bearer, error_of
+from tests.apis.api_helpers import JSON, api_url, bearer, error_of
 
 OPERATIONS = {
     ("get", "/groups"),

@@ -8,8 +8,8 @@ from django.test import Client
 from accounts.models import AuditEvent
 from groups import services as group_services
 from groups.models import MemberGroup, Membership
+from tests.apis.api_helpers import JSON, error_of, group_url, query_count
 from tests.conftest import make_member
-from tests.groups.api_helpers import JSON, error_of, group_url, query_count
 
 
 def children_of(group) -> set:

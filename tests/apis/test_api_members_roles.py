@@ -8,8 +8,8 @@ from accounts import services as account_services
 from accounts.models import AuditEvent
 from groups import services as group_services
 from groups.models import GroupPermissionSet, Membership, PermissionSet
+from tests.apis.api_helpers import JSON, error_of, group_url, query_count
 from tests.conftest import make_member
-from tests.groups.api_helpers import JSON, error_of, group_url, query_count
 
 USER_REF_KEYS = {"id", "email", "firstName", "lastName", "name"}
 SET_KEYS = {"id", "name", "description", "protected", "capabilities"}

@@ -11,8 +11,8 @@ from groups import explain, grants
 from groups import services as group_services
 from groups.models import Grant, PermissionSet, Resource
 from groups.resource_types import REGISTRY
+from tests.apis.api_helpers import JSON, api_url, error_of, query_count
 from tests.conftest import make_member
-from tests.groups.api_helpers import JSON, api_url, error_of, query_count
 
 RESOURCE_KEYS = {"id", "type", "key", "name", "ref", "folder", "createdAt"}
 GRANT_KEYS = {"id", "subject", "target", "access", "permissionSet", "createdAt"}

@@ -22,10 +22,10 @@ from pydantic import AfterValidator, model_validator
 
 from accounts.api_keys import api_key_for_credentials
 from accounts.audit import Channel
+from apis.rest.access import _require_access_reader, _require_asker
+from apis.rest.groups import _storable
+from apis.rest.schemas import Strict
 from groups import access, explain, grants, queries, resource_types, services
-from groups.api.access import _require_access_reader, _require_asker
-from groups.api.groups import _storable
-from groups.api.schemas import Strict
 from groups.models import ACCESS_TYPES, Group, Resource
 
 from . import out

@@ -10,8 +10,8 @@ from accounts.models import AuditEvent
 from groups import queries
 from groups import services as group_services
 from groups.models import Group
+from tests.apis.api_helpers import JSON, api_url, error_of, query_count
 from tests.conftest import make_member
-from tests.groups.api_helpers import JSON, api_url, error_of, query_count
 
 META_KEYS = {"total", "page", "limit", "totalPages", "hasNextPage", "nextCursor"}
 GROUP_KEYS = {

@@ -7,7 +7,7 @@ from django.http import Http404
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
 
-from groups.api.errors import CONFLICT_CODES, _codes
+from apis.rest.errors import CONFLICT_CODES, _codes
 
 from .auth import TokenRefused
 

@@ -13,8 +13,8 @@ from accounts import services as account_services
 from accounts.api_keys import api_key_create, api_key_revoke, token_for
 from accounts.models import AuditEvent
 from groups.models import Group
-from tests.groups.api_helpers import bearer
-from tests.groups.graphql_helpers import URL, data_of, post
+from tests.apis.api_helpers import bearer
+from tests.apis.graphql_helpers import URL, data_of, post
 
 GROUP_NAMES = "query { authGroups { records { name } } }"
 CREATE = 'mutation { authGroupCreate(input: {name: "Ops"}) { id name organization { slug } } }'

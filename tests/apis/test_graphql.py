@@ -9,8 +9,8 @@ from django.db import connection
 from accounts.models import AuditEvent
 from groups import services as group_services
 from groups.models import Group, MemberGroup, Membership
+from tests.apis.graphql_helpers import data_of, error_of, post, query_count
 from tests.conftest import make_member
-from tests.groups.graphql_helpers import data_of, error_of, post, query_count
 from tests.helpers import audit_mark, changes_nothing, events_since, members
 
 GROUPS = """query groups($ids: [ID!], $nameRegex: String, $offset: Int, $limit: Int) {

@@ -10,8 +10,7 @@ import pytest
 from accounts.api_keys import api_key_create, token_for
 from accounts.models import AuditEvent
 from groups.models import Group
-from tests.conftest import make_member
-from tests.groups.test_graphql_seed import (
+from tests.apis.test_graphql_seed import (
     AUTH_GROUP,
     AUTH_GROUP_ADD_MEMBERS,
     AUTH_GROUP_CREATE,
@@ -20,6 +19,7 @@ from tests.groups.test_graphql_seed import (
     SEED_GROUP_ID,
     SEED_OTHER_GROUP_ID,
 )
+from tests.conftest import make_member
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

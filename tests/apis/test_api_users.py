@@ -7,8 +7,8 @@ import pytest
 from accounts import services as account_services
 from groups import services as group_services
 from groups.models import PermissionSet
+from tests.apis.api_helpers import api_url, error_of, query_count
 from tests.conftest import make_member
-from tests.groups.api_helpers import api_url, error_of, query_count
 
 USER_KEYS = {"id", "email", "firstName", "lastName", "name", "isActive"}
 RIGHTS = ["change_group", "delete_group", "manage_members", "view_group"]

@@ -4,7 +4,7 @@ import uuid
 
 from accounts.models import AuditEvent
 from groups.models import Group
-from tests.groups.graphql_helpers import data_of, post
+from tests.apis.graphql_helpers import data_of, post
 
 SEED_GROUP_ID = "498a72dc-77b4-4c22-a658-26b7b23fb848"
 SEED_OTHER_GROUP_ID = "10230e23-b9ca-4ace-b472-e3cad1e28cb2"

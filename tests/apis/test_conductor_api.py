@@ -12,8 +12,8 @@ from django.core.management import call_command
 from accounts.api_keys import api_key_create, api_key_revoke
 from accounts.models import AuditEvent
 from accounts.services import organization_user_remove
+from apis.conductor.auth import SALT, TOKEN_MAX_AGE
 from groups import services as group_services
-from groups.conductor.auth import SALT, TOKEN_MAX_AGE
 from groups.models import Grant, Group, Membership, PermissionSet, Resource
 from tests.conftest import make_member
 
