@@ -4,21 +4,19 @@
 ``create_api_key`` prints them) and answers ``{"token"}``: a value signed with ``SECRET_KEY``
 (django.core.signing) that carries the key's id and nothing else, valid one hour (the SDK
 renews it every 45 minutes, and at once when told ``EXPIRED_TOKEN``). Every request looks the
-key up again: a revoked key, a deactivated user or one no longer in the key's organization is
-refused on the very next request, whatever token they hold.
+key up again (``apis.common.auth``): a revoked key, a deactivated user or one no longer in the
+key's organization is refused on the very next request, whatever token they hold.
 """
 
 import uuid
 
 from django.core import signing
-from django.utils import timezone
 from ninja.security import APIKeyHeader
 
 from accounts.models import ApiKey
-from groups import access
-from groups.middleware import expire_for
+from apis.common.auth import KeyRefused, api_key_authenticate, api_key_for_id
 
-# The salt keeps its old module path: tokens issued before the move stay valid.
+# The salt keeps the module path it was first given: tokens issued before the move stay valid.
 SALT = "groups.conductor.token"
 TOKEN_MAX_AGE = 60 * 60  # seconds
 
@@ -37,8 +35,9 @@ def token_issue(key: ApiKey) -> str:
     return signing.dumps({"key": key.public_id.hex}, salt=SALT, compress=False)
 
 
-def api_key_for_conductor_token(token: str) -> ApiKey:
-    """The key a token was issued for, if it may still be used; TokenRefused otherwise."""
+def key_id_for_token(token: str) -> uuid.UUID:
+    """The id of the key a token was issued for; TokenRefused if this server did not issue it
+    or it has expired."""
     try:
         data = signing.loads(token, salt=SALT, max_age=TOKEN_MAX_AGE)
     except signing.SignatureExpired:
@@ -46,23 +45,9 @@ def api_key_for_conductor_token(token: str) -> ApiKey:
     except signing.BadSignature:
         raise TokenRefused("INVALID_TOKEN", "The token is not one this server issued.") from None
     try:
-        key_id = uuid.UUID(str(data.get("key") if isinstance(data, dict) else ""))
+        return uuid.UUID(str(data.get("key") if isinstance(data, dict) else ""))
     except ValueError:
         raise TokenRefused("INVALID_TOKEN", "The token is not one this server issued.") from None
-    key = (
-        ApiKey.objects.select_related("organization", "user")
-        .filter(public_id=key_id, revoked_at__isnull=True, user__is_active=True)
-        .first()
-    )
-    if key is None:
-        raise TokenRefused("INVALID_TOKEN", "The API key was revoked or its user deactivated.")
-    expire_for(key.user)
-    if not access.can(key.user, "view", key.organization):
-        raise TokenRefused(
-            "INVALID_TOKEN", f"The API key's user is no longer in {key.organization}."
-        )
-    ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
-    return key
 
 
 class ConductorToken(APIKeyHeader):
@@ -73,8 +58,7 @@ class ConductorToken(APIKeyHeader):
     def authenticate(self, request, key):
         if not key:
             raise TokenRefused("INVALID_TOKEN", "Send the token in the X-Authorization header.")
-        api_key = api_key_for_conductor_token(key)
-        request.user = api_key.user
-        request.api_key = api_key
-        request.organization = api_key.organization
-        return api_key
+        try:
+            return api_key_authenticate(request, api_key_for_id(key_id_for_token(key)))
+        except KeyRefused as refused:
+            raise TokenRefused("INVALID_TOKEN", refused.message) from None

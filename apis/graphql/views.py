@@ -19,9 +19,8 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from strawberry.django.views import GraphQLView
 
-from accounts.api_keys import api_key_for_token
+from apis.common.auth import KeyRefused, api_key_authenticate, api_key_for_bearer
 from groups import access, queries
-from groups.middleware import expire_for
 
 from .errors import format_error
 from .schema import Context, schema
@@ -40,7 +39,7 @@ class AdminCenterGraphQLView(GraphQLView):
         return Context(
             request=request,
             response=response,
-            organization=request.graphql_organization,
+            organization=request.organization,
             access=access.Access(request.user),
         )
 
@@ -60,16 +59,25 @@ _execute = AdminCenterGraphQLView.as_view(
 _execute_with_csrf = csrf_protect(lambda request: _execute(request))
 
 
-def _organization(request, key):
-    """The organization acted in, or an error response."""
-    named = (request.META.get(ORGANIZATION_HEADER) or request.GET.get("organization") or "").strip()
-    if key is not None:
-        if named and named != key.organization.slug:
-            return None, _errors(404, "No such organization for this API key.", "NOT_FOUND")
-        if not access.can(key.user, "view", key.organization):
-            message = f"The API key's user is no longer in {key.organization}."
-            return None, _errors(403, message, "FORBIDDEN")
-        return key.organization, None
+def _named_organization(request) -> str:
+    return (request.META.get(ORGANIZATION_HEADER) or request.GET.get("organization") or "").strip()
+
+
+def _key_organization(request, key):
+    """The key's organization, the request acting as its user there; or an error response."""
+    named = _named_organization(request)
+    if named and named != key.organization.slug:
+        return None, _errors(404, "No such organization for this API key.", "NOT_FOUND")
+    try:
+        api_key_authenticate(request, key)
+    except KeyRefused as refused:
+        return None, _errors(403, refused.message, "FORBIDDEN")
+    return key.organization, None
+
+
+def _session_organization(request):
+    """The organization the signed-in user acts in, or an error response."""
+    named = _named_organization(request)
     if not named:
         organizations = list(queries.organizations_of(request.user)[:2])
         if not organizations:
@@ -157,23 +165,24 @@ def graphql(request):
     authorization = request.META.get("HTTP_AUTHORIZATION", "")
     if authorization:
         scheme, _, token = authorization.partition(" ")
-        key = api_key_for_token(token) if scheme.lower() == "bearer" else None
-        if key is None:
-            return _errors(401, "The API key is not valid (or was revoked).", "UNAUTHENTICATED")
-        request.user = key.user
-        expire_for(key.user)
+        try:
+            key = api_key_for_bearer(token if scheme.lower() == "bearer" else "")
+        except KeyRefused as refused:
+            return _errors(401, refused.message, "UNAUTHENTICATED")
+        organization, refusal = _key_organization(request, key)
     elif not request.user.is_authenticated:
         return _errors(
             401,
             "Authenticate with “Authorization: Bearer <API key>” or the Admin Center's session.",
             "UNAUTHENTICATED",
         )
-    organization, refusal = _organization(request, key)
+    else:
+        organization, refusal = _session_organization(request)
     if refusal is not None:
         return refusal
     refusal = _body_refusal(request)
     if refusal is not None:
         return refusal
-    request.graphql_organization = organization
+    request.organization = organization
     request.api_key = key
     return _execute(request) if key is not None else _execute_with_csrf(request)

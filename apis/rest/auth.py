@@ -3,19 +3,18 @@ browser's session (with CSRF)."""
 
 from ninja.security import HttpBearer, SessionAuth
 
-from accounts.api_keys import api_key_for_token
-from groups.middleware import expire_for
+from apis.common.auth import KeyRefused, api_key_authenticate, api_key_for_bearer
 
 
 class ApiKeyAuth(HttpBearer):
     def authenticate(self, request, token):
-        key = api_key_for_token(token)
-        if key is None:
+        try:
+            key = api_key_for_bearer(token)
+        except KeyRefused:
             return None
-        request.user = key.user
-        request.api_key = key
-        expire_for(key.user)
-        return key
+        # Whether its user is still in the key's organization is asked of the organization in
+        # the URL (``common.organization_of``): a 404, as for any organization not theirs.
+        return api_key_authenticate(request, key, require_member=False)
 
 
 class BrowserSession(SessionAuth):
