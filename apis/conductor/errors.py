@@ -7,7 +7,7 @@ from django.http import Http404
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
 
-from apis.rest.errors import CONFLICT_CODES, _codes
+from apis.common.errors import field_messages, refusal_of, schema_error_path
 
 from .auth import TokenRefused
 
@@ -51,45 +51,27 @@ def install(api) -> None:
     def unauthenticated(request, exc):
         return respond(request, 401, "Send a token from POST /api/token in X-Authorization.")
 
-    @api.exception_handler(ValidationError)
     def refused(request, exc):
-        conflict = _codes(exc) & CONFLICT_CODES
-        if conflict:
-            return respond(request, 409, " ".join(exc.messages))
-        validation = (
-            [
-                {"path": FIELDS.get(field, field), "message": message}
-                for field, messages in exc.message_dict.items()
+        refusal = refusal_of(exc)
+        validation = None
+        if refusal.status == 400:
+            validation = [
+                {"path": field, "message": message}
+                for field, messages in field_messages(exc, FIELDS) or []
                 for message in messages
             ]
-            if hasattr(exc, "error_dict")
-            else []
-        )
-        return respond(request, 400, " ".join(exc.messages), validation=validation)
+        return respond(request, refusal.status, refusal.message, validation=validation)
+
+    for service_error in (ValidationError, PermissionDenied, Http404):
+        api.add_exception_handler(service_error, refused)
 
     @api.exception_handler(SchemaValidationError)
     def schema_error(request, exc):
         validation = [
-            {
-                "path": ".".join(
-                    str(p)
-                    for p in item.get("loc", ())
-                    if p not in ("body", "query", "path", "payload")
-                )
-                or "body",
-                "message": item.get("msg", "Invalid."),
-            }
+            {"path": schema_error_path(item), "message": item.get("msg", "Invalid.")}
             for item in exc.errors
         ]
         return respond(request, 400, "The request is not valid.", validation=validation)
-
-    @api.exception_handler(PermissionDenied)
-    def forbidden(request, exc):
-        return respond(request, 403, str(exc) or "You do not have permission to do that.")
-
-    @api.exception_handler(Http404)
-    def not_found(request, exc):
-        return respond(request, 404, str(exc) or "Not found.")
 
     @api.exception_handler(HttpError)
     def http_error(request, exc):

@@ -8,21 +8,20 @@ Codes: ``NOT_FOUND`` (also for another organization's objects), ``FORBIDDEN``,
 
 import logging
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from graphql import GraphQLError
 
-from groups.services import CONFLICT, LAST_ADMINISTRATOR, PROTECTED
+from apis.common.errors import field_messages, refusal_of, validation_codes
+from groups.services import LAST_ADMINISTRATOR
 
 logger = logging.getLogger(__name__)
 
+CODES = {400: "BAD_USER_INPUT", 403: "FORBIDDEN", 404: "NOT_FOUND", 409: "CONFLICT"}
 NOT_FOUND_MESSAGE = "The requested object was not found"
 PROTECTED_GROUP_MESSAGE = "This auth group is a protected group."
 LAST_ADMINISTRATOR_MESSAGE = (
     "This operation will remove the last member of the Administrators group"
 )
 UNKNOWN_MEMBERS_MESSAGE = "One or more of the provided memberIds were not found"
-CONFLICT_CODES = {PROTECTED, LAST_ADMINISTRATOR, CONFLICT, "cycle", "inherited"}
 # The services name some fields as the models do; GraphQL inputs name them otherwise.
 FIELDS = {"display_name": "name", "users": "members", "child": "members"}
 
@@ -41,34 +40,25 @@ def not_found(**extensions) -> ApiError:
     return ApiError(NOT_FOUND_MESSAGE, "NOT_FOUND", **extensions)
 
 
-def _codes(error: ValidationError) -> set[str]:
-    errors = (
-        [e for items in error.error_dict.values() for e in items]
-        if hasattr(error, "error_dict")
-        else error.error_list
-    )
-    return {e.code for e in errors if e.code}
-
-
 def describe(error: Exception) -> tuple[str, dict] | None:
     """``(message, extensions)`` for a refusal; None for an unexpected exception."""
     if isinstance(error, ApiError):
         return error.message, {"code": error.code, **error.extensions}
-    if isinstance(error, Http404):
+    refusal = refusal_of(error)
+    if refusal is None:
+        return None
+    if refusal.status == 404:
         return NOT_FOUND_MESSAGE, {"code": "NOT_FOUND"}
-    if isinstance(error, PermissionDenied):
-        return str(error) or "You do not have permission to do that.", {"code": "FORBIDDEN"}
-    if isinstance(error, ValidationError):
-        codes = _codes(error)
-        if LAST_ADMINISTRATOR in codes:
-            return LAST_ADMINISTRATOR_MESSAGE, {"code": "CONFLICT"}
-        extensions = {"code": "CONFLICT" if codes & CONFLICT_CODES else "BAD_USER_INPUT"}
-        if hasattr(error, "error_dict"):
-            extensions["fields"] = {
-                FIELDS.get(field, field): messages for field, messages in error.message_dict.items()
-            }
-        return " ".join(error.messages), extensions
-    return None
+    if refusal.status == 403:
+        return refusal.message, {"code": "FORBIDDEN"}
+    # A ValidationError: bad input (400), or a rule refusing the change (409).
+    if LAST_ADMINISTRATOR in validation_codes(error):
+        return LAST_ADMINISTRATOR_MESSAGE, {"code": "CONFLICT"}
+    extensions = {"code": CODES[refusal.status]}
+    fields = field_messages(error, FIELDS)
+    if fields is not None:
+        extensions["fields"] = dict(fields)
+    return refusal.message, extensions
 
 
 def format_error(error: GraphQLError) -> dict:

@@ -12,6 +12,7 @@ from ninja import Router, Status
 from ninja.errors import HttpError
 
 from accounts.audit import Channel
+from apis.common.errors import INHERITED
 from groups import access, queries, services
 from groups.models import Membership, PermissionSet
 
@@ -32,7 +33,6 @@ from .common import (
     permission_set_ref,
     user_ref,
 )
-from .errors import INHERITED
 
 router = Router(tags=["groups"])
 ERRORS = {code: schemas.ErrorOut for code in (400, 401, 403, 404, 409)}
