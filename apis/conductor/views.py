@@ -11,7 +11,6 @@ from functools import reduce
 from operator import or_
 from typing import Annotated
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -23,9 +22,9 @@ from pydantic import AfterValidator, model_validator
 from accounts.api_keys import api_key_for_credentials
 from accounts.audit import Channel
 from apis.common.auth import api_key_in_organization
-from apis.rest.access import _require_access_reader, _require_asker
-from apis.rest.groups import _storable
-from apis.rest.schemas import Strict
+from apis.common.lookups import group_by_slug, organization_users, storable
+from apis.common.rules import require_access_reader, require_asker, require_person_reader
+from apis.common.schemas import Strict
 from groups import access, explain, grants, queries, resource_types, services
 from groups.models import ACCESS_TYPES, Group, Resource
 
@@ -35,7 +34,6 @@ from .errors import error_body
 from .roles import SET_ROLES, clean_roles, permission_sets_for
 
 router = Router()
-User = get_user_model()
 DONE: dict = {}
 
 
@@ -95,11 +93,9 @@ def _people(organization, emails) -> list:
     the others: nothing is changed then."""
     wanted = list(dict.fromkeys(str(e).strip() for e in emails))
     found = {}
-    if any(e and _storable(e) for e in wanted):
-        matches = User.objects.filter(
-            reduce(or_, (Q(email__iexact=e) for e in wanted if e and _storable(e))),
-            memberships__group__group__organization=organization,
-            memberships__group__group__kind=Group.Kind.USERS,
+    if any(e and storable(e) for e in wanted):
+        matches = organization_users(organization).filter(
+            reduce(or_, (Q(email__iexact=e) for e in wanted if e and storable(e)))
         )
         found = {user.email.lower(): user for user in matches}
     missing = [e or "(empty id)" for e in wanted if e.lower() not in found]
@@ -115,27 +111,8 @@ def _group(request, group_id: str, action: str = "view") -> Group:
     """The group with this Conductor id (our slug): 404 if the caller may not see it, 403 if
     they may see it but not do ``action``."""
     organization = request.api_key.organization
-    public_id = (
-        Group.objects.filter(organization=organization, slug=group_id)
-        .values_list("public_id", flat=True)
-        .first()
-        if _storable(group_id)
-        else None
-    )
-    if public_id is None:
-        raise Http404(f"No group “{group_id}” in {organization}.")
+    public_id = group_by_slug(organization, group_id).public_id
     return access.group_for_user(request.user, organization, public_id, action)
-
-
-def _subject_group(organization, group_id: str) -> Group:
-    group = (
-        Group.objects.filter(organization=organization, slug=group_id).first()
-        if _storable(group_id)
-        else None
-    )
-    if group is None:
-        raise Http404(f"No group “{group_id}” in {organization}.")
-    return group
 
 
 def _subject(organization, subject: RefIn):
@@ -143,13 +120,13 @@ def _subject(organization, subject: RefIn):
     if kind == "USER":
         return _people(organization, [subject.id])[0]
     if kind == "GROUP":
-        return _subject_group(organization, subject.id)
+        return group_by_slug(organization, subject.id)
     raise ValidationError({"subject": f"Subjects are USER or GROUP (got {subject.type})."})
 
 
 def _resource(organization, target: RefIn) -> Resource | None:
     resource_types.get(target.type)
-    if not _storable(target.id):
+    if not storable(target.id):
         return None
     return Resource.objects.filter(
         organization=organization, type=target.type, key=target.id.strip()
@@ -207,7 +184,7 @@ def group_upsert(request, group_id: str, payload: UpsertGroupIn):
             {"defaultAccess": "defaultAccess is not supported: grant access on the targets."}
         )
     with transaction.atomic():
-        exists = _storable(group_id) and (
+        exists = storable(group_id) and (
             Group.objects.filter(organization=organization, slug=group_id).exists()
         )
         if not exists:
@@ -371,7 +348,7 @@ def authorization_get(request, target_type: str, target_id: str):
     """``{access type: [subject]}`` for the grants that give it (on the target, its folders or
     the organization); access types nobody is given are left out."""
     organization = request.api_key.organization
-    _require_access_reader(request.user, organization)
+    require_access_reader(request.user, organization)
     resource = _resource(organization, RefIn(type=target_type, id=target_id))
     if resource is None:
         return {}
@@ -400,8 +377,7 @@ def user_permissions(request, user_id: str):
     for user managers."""
     organization = request.api_key.organization
     person = _people(organization, [user_id])[0]
-    if person != request.user:
-        access.require(request.user, "manage_users", organization)
+    require_person_reader(request.user, organization, person)
     return out.granted_access_out(explain.user_access(person, organization))
 
 
@@ -411,7 +387,7 @@ def user_check_permissions(request, user_id: str, type: str, id: str):
     target not registered yet is answered from the grants on the whole organization."""
     organization = request.api_key.organization
     person = _people(organization, [user_id])[0]
-    _require_asker(request, organization, person)
+    require_asker(request.user, organization, person)
     resource = _resource(organization, RefIn(type=type, id=id))
     target = resource if resource is not None else organization
     supported = resource_types.get(type).access_types

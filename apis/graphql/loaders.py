@@ -6,12 +6,12 @@ permission sets, a page of members), the batch fetches it for every group of the
 """
 
 import re
-import uuid
 from collections import defaultdict
 
 from django.db.models import Count, F, Window
 from django.db.models.functions import RowNumber
 
+from apis.common.lookups import as_uuid
 from groups import access
 from groups.models import GroupPermissionSet, MemberGroup, Membership
 from groups.queries import KIND_ORDER, users_by_public_ids
@@ -22,14 +22,6 @@ USER = "User"
 GROUP = "Group"
 DEFAULT_LIMIT = 30
 MAX_LIMIT = 100
-
-
-def as_uuid(value) -> str | None:
-    """The value as a normalized UUID, or None: anything else names nothing."""
-    try:
-        return str(uuid.UUID(str(value).strip()))
-    except ValueError:
-        return None
 
 
 def valid_uuids(values) -> list[str]:

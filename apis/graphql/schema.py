@@ -18,6 +18,7 @@ from strawberry.types import Info
 
 from accounts.audit import Channel
 from accounts.models import Organization as OrganizationModel
+from apis.common.lookups import as_uuid
 from groups import access, services
 from groups.models import Group, Membership
 from groups.queries import SearchTooBroad
@@ -257,7 +258,7 @@ def _context(info: Info) -> Context:
 def _group(info: Info, group_id, action: str = "view") -> Group:
     """The group of the organization acted in; "not found" if the caller may not see it."""
     context = _context(info)
-    if loaders.as_uuid(group_id) is None:
+    if as_uuid(group_id) is None:
         raise not_found_error(objectType="AuthGroup", id=str(group_id))
     try:
         return access.group_for_user(context.user, context.organization, group_id, action)

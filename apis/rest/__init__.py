@@ -5,7 +5,7 @@ Mounted at /t/<org-slug>/api/v1/; OpenAPI schema at openapi.json, docs at docs (
 
 from ninja import NinjaAPI
 
-from . import access, bulk, errors, groups, trash, users
+from . import access, bulk, errors, grants, groups, member_groups, resources, trash, users
 from .auth import ApiKeyAuth, BrowserSession
 
 api = NinjaAPI(
@@ -25,5 +25,8 @@ errors.install(api)
 api.add_router("", bulk.router)
 api.add_router("", groups.router)
 api.add_router("", users.router)
+api.add_router("", member_groups.router)
+api.add_router("", resources.router)
+api.add_router("", grants.router)
 api.add_router("", access.router)
 api.add_router("", trash.router)

@@ -1,4 +1,5 @@
-"""Shared pieces of the API's operations: the organization in the URL, pages, serializers."""
+"""Shared pieces of the API's operations: the organization and the group in the URL, pages,
+serializers."""
 
 import base64
 import json
@@ -28,6 +29,13 @@ def organization_of(request, org_slug):
     if key is not None and key.organization.slug != org_slug:
         raise Http404("No such organization.")
     return access.organization_for_user(request.user, org_slug)
+
+
+def group_of(request, org_slug, group_id, action="view"):
+    """``(organization, group)`` named in the URL: 404 if the caller may not see the group, 403
+    if they may not do ``action`` on it."""
+    organization = organization_of(request, org_slug)
+    return organization, access.group_for_user(request.user, organization, group_id, action)
 
 
 def page_params(page, limit) -> tuple[int, int]:
@@ -129,4 +137,72 @@ def group_out(group, *, member_count: int, exact: bool = True) -> dict:
         "organization": organization_ref(group.organization),
         "createdAt": group.created_at,
         "updatedAt": group.updated_at,
+    }
+
+
+def group_detail_out(group) -> dict:
+    """A group's details: its member count (an estimate above 10,000) and permission sets."""
+    count, estimated = queries.member_count_estimate(group)
+    return {
+        **group_out(group, member_count=count, exact=not estimated),
+        "permissionSets": [
+            permission_set_ref(link.permission_set) for link in queries.group_permission_sets(group)
+        ],
+    }
+
+
+def group_ref(group) -> dict:
+    return {"id": group.public_id, "name": group.display_name}
+
+
+def resource_ref(resource) -> dict:
+    return {
+        "id": resource.public_id,
+        "type": resource.type,
+        "key": resource.key,
+        "name": resource.name,
+    }
+
+
+def resource_out(resource) -> dict:
+    folder = resource.folder
+    return {
+        **resource_ref(resource),
+        "ref": resource.ref,
+        "folder": resource_ref(folder) if folder is not None else None,
+        "createdAt": resource.created_at,
+    }
+
+
+def subject_out(grant) -> dict:
+    if grant.subject_user_id:
+        user = grant.subject_user
+        return {"type": "user", "id": user.public_id, "name": user.display_name}
+    group = grant.subject_group
+    return {"type": "group", "id": group.public_id, "name": group.display_name}
+
+
+def target_out(grant) -> dict:
+    if grant.resource_id is None:
+        organization = grant.organization
+        return {"type": "organization", "id": organization.public_id, "name": organization.name}
+    resource = grant.resource
+    return {
+        "type": "resource",
+        "id": resource.public_id,
+        "name": str(resource),
+        "ref": resource.ref,
+    }
+
+
+def grant_out(grant, access_types) -> dict:
+    return {
+        "id": grant.public_id,
+        "subject": subject_out(grant),
+        "target": target_out(grant),
+        "access": list(access_types),
+        "permissionSet": permission_set_ref(grant.permission_set)
+        if grant.permission_set_id
+        else None,
+        "createdAt": grant.created_at,
     }

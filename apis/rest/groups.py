@@ -13,8 +13,9 @@ from ninja.errors import HttpError
 
 from accounts.audit import Channel
 from apis.common.errors import INHERITED
+from apis.common.lookups import permission_set_for, storable, user_in_organization
 from groups import access, queries, services
-from groups.models import Membership, PermissionSet
+from groups.models import Membership
 
 from . import schemas
 from .common import (
@@ -25,41 +26,18 @@ from .common import (
     Search,
     decode_cursor,
     encode_cursor,
+    group_detail_out,
+    group_of,
     group_out,
     organization_of,
     page_params,
     paginate,
     permission_set_out,
-    permission_set_ref,
     user_ref,
 )
 
 router = Router(tags=["groups"])
 ERRORS = {code: schemas.ErrorOut for code in (400, 401, 403, 404, 409)}
-
-
-def _group(request, org_slug, group_id, action="view"):
-    organization = organization_of(request, org_slug)
-    return organization, access.group_for_user(request.user, organization, group_id, action)
-
-
-def _detail(group) -> dict:
-    count, estimated = queries.member_count_estimate(group)
-    return {
-        **group_out(group, member_count=count, exact=not estimated),
-        "permissionSets": [
-            permission_set_ref(link.permission_set) for link in queries.group_permission_sets(group)
-        ],
-    }
-
-
-def _storable(text) -> bool:
-    """Text a database can compare: no NUL, no lone surrogate."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return "\x00" not in text
 
 
 def _cursor_position(values) -> tuple[int, str, int]:
@@ -74,7 +52,7 @@ def _cursor_position(values) -> tuple[int, str, int]:
             and type(pk) is int
             and 0 < pk < 2**31
             and isinstance(name, str)
-            and _storable(name)
+            and storable(name)
         ):
             return kind_order, name, pk
     raise HttpError(400, "cursor is not one this API gave out.")
@@ -145,19 +123,19 @@ def groups_create(request, org_slug: OrgSlug, payload: schemas.GroupCreateIn):
         channel=Channel.API,
         actor=request.user,
     )
-    return Status(201, _detail(group))
+    return Status(201, group_detail_out(group))
 
 
 @router.get("/groups/{group_id}", response={200: schemas.GroupDetailOut, **ERRORS})
 def groups_get(request, org_slug: OrgSlug, group_id: UUID):
-    _, group = _group(request, org_slug, group_id)
-    return _detail(group)
+    _, group = group_of(request, org_slug, group_id)
+    return group_detail_out(group)
 
 
 def _update(request, org_slug, group_id, fields):
-    _, group = _group(request, org_slug, group_id)
+    _, group = group_of(request, org_slug, group_id)
     group = services.group_update(group=group, **fields, channel=Channel.API, actor=request.user)
-    return _detail(group)
+    return group_detail_out(group)
 
 
 @router.put("/groups/{group_id}", response={200: schemas.GroupDetailOut, **ERRORS})
@@ -181,7 +159,7 @@ def groups_patch(request, org_slug: OrgSlug, group_id: UUID, payload: schemas.Gr
 @router.delete("/groups/{group_id}", response={204: None, **ERRORS})
 def groups_delete(request, org_slug: OrgSlug, group_id: UUID):
     """Delete a custom group; default groups answer 409."""
-    _, group = _group(request, org_slug, group_id, "delete")
+    _, group = group_of(request, org_slug, group_id, "delete")
     services.group_delete(group=group, channel=Channel.API, actor=request.user)
     return Status(204, None)
 
@@ -210,7 +188,7 @@ def members_list(
 ):
     """Direct members and those inherited through member groups (``via`` names the member
     groups they come through)."""
-    _, group = _group(request, org_slug, group_id)
+    _, group = group_of(request, org_slug, group_id)
     members = queries.group_members(group, search)
     result = paginate(members, page=page, limit=limit, serialize=lambda membership: membership)
     # One query for the whole page, not one per inherited member.
@@ -228,7 +206,7 @@ def members_list(
     summary="Add one member (userId) or several (userIds), all or nothing",
 )
 def members_add(request, org_slug: OrgSlug, group_id: UUID, payload: schemas.MembersAddIn):
-    organization, group = _group(request, org_slug, group_id, "manage_members")
+    organization, group = group_of(request, org_slug, group_id, "manage_members")
     if (payload.userId is None) == (payload.userIds is None):
         raise HttpError(400, "Give either userId or userIds.")
     wanted = [payload.userId] if payload.userId is not None else payload.userIds
@@ -258,40 +236,27 @@ def members_add(request, org_slug: OrgSlug, group_id: UUID, payload: schemas.Mem
 def members_remove(request, org_slug: OrgSlug, group_id: UUID, user_id: UUID):
     """Remove a member; removing someone who is not a member is a no-op. A member who is
     only inherited (through a member group) cannot be removed here: a 409 names the groups."""
-    organization, group = _group(request, org_slug, group_id, "manage_members")
-    users, unknown = queries.users_by_public_ids(organization, [user_id])
-    if unknown:
-        raise Http404(f"No such user in {organization}.")
-    membership = Membership.objects.filter(group_id=group.pk, user=users[0]).first()
+    organization, group = group_of(request, org_slug, group_id, "manage_members")
+    user = user_in_organization(organization, user_id)
+    membership = Membership.objects.filter(group_id=group.pk, user=user).first()
     if membership is not None and not membership.direct:
         names = queries.inherited_via(group, [membership]).get(membership.user_id, [])
         through = ", ".join(f"“{name}”" for name in names) or "a member group"
         raise ValidationError(
-            f"{users[0].display_name} is in “{group}” only through {through}: remove them "
+            f"{user.display_name} is in “{group}” only through {through}: remove them "
             "from that group, or take that group out of this one.",
             code=INHERITED,
         )
-    services.membership_remove(group=group, users=users, channel=Channel.API, actor=request.user)
+    services.membership_remove(group=group, users=[user], channel=Channel.API, actor=request.user)
     return Status(204, None)
 
 
 # --- roles (permission sets) ------------------------------------------------------------------
 
 
-def _permission_set(organization, set_id) -> PermissionSet:
-    permission_set = (
-        PermissionSet.objects.filter(Q(organization=None) | Q(organization=organization))
-        .filter(public_id=set_id)
-        .first()
-    )
-    if permission_set is None:
-        raise Http404("No such permission set.")
-    return permission_set
-
-
 @router.get("/groups/{group_id}/roles", response={200: list[schemas.PermissionSetOut], **ERRORS})
 def roles_list(request, org_slug: OrgSlug, group_id: UUID):
-    _, group = _group(request, org_slug, group_id)
+    _, group = group_of(request, org_slug, group_id)
     links = queries.group_permission_sets(group).prefetch_related("permission_set__permissions")
     return [permission_set_out(link.permission_set) for link in links]
 
@@ -302,9 +267,9 @@ def roles_list(request, org_slug: OrgSlug, group_id: UUID):
     summary="Give the group a permission set (roleId)",
 )
 def roles_add(request, org_slug: OrgSlug, group_id: UUID, payload: schemas.RoleAddIn):
-    organization, group = _group(request, org_slug, group_id)
+    organization, group = group_of(request, org_slug, group_id)
     access.require(request.user, "manage_permission_sets", organization)
-    permission_set = _permission_set(organization, payload.roleId)
+    permission_set = permission_set_for(organization, payload.roleId)
     added = services.group_permission_set_add(
         group=group, permission_set=permission_set, channel=Channel.API, actor=request.user
     )
@@ -317,9 +282,9 @@ def roles_add(request, org_slug: OrgSlug, group_id: UUID, payload: schemas.RoleA
     summary="Replace the group's permission sets (an empty list removes them all)",
 )
 def roles_replace(request, org_slug: OrgSlug, group_id: UUID, payload: schemas.RolesReplaceIn):
-    organization, group = _group(request, org_slug, group_id)
+    organization, group = group_of(request, org_slug, group_id)
     access.require(request.user, "manage_permission_sets", organization)
-    wanted = [_permission_set(organization, set_id) for set_id in dict.fromkeys(payload.roles)]
+    wanted = [permission_set_for(organization, set_id) for set_id in dict.fromkeys(payload.roles)]
     held = [link.permission_set for link in queries.group_permission_sets(group)]
     with transaction.atomic():
         for permission_set in held:
@@ -343,9 +308,9 @@ def roles_replace(request, org_slug: OrgSlug, group_id: UUID, payload: schemas.R
 
 @router.delete("/groups/{group_id}/roles/{role_id}", response={204: None, **ERRORS})
 def roles_remove(request, org_slug: OrgSlug, group_id: UUID, role_id: UUID):
-    organization, group = _group(request, org_slug, group_id)
+    organization, group = group_of(request, org_slug, group_id)
     access.require(request.user, "manage_permission_sets", organization)
-    permission_set = _permission_set(organization, role_id)
+    permission_set = permission_set_for(organization, role_id)
     services.group_permission_set_remove(
         group=group, permission_set=permission_set, channel=Channel.API, actor=request.user
     )

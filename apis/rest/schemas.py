@@ -6,13 +6,9 @@ from typing import Literal
 from uuid import UUID
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
-
-class Strict(Schema):
-    """Request bodies refuse unknown fields instead of silently ignoring them."""
-
-    model_config = ConfigDict(extra="forbid")
+from apis.common.schemas import Strict
 
 
 class PermissionSetOut(Schema):

@@ -16,8 +16,16 @@ from accounts.audit import Channel
 from groups import access, trash
 
 from . import schemas
-from .common import DEFAULT_LIMIT, Limit, OrgSlug, Page, organization_of, paginate, user_ref
-from .groups import _detail
+from .common import (
+    DEFAULT_LIMIT,
+    Limit,
+    OrgSlug,
+    Page,
+    group_detail_out,
+    organization_of,
+    paginate,
+    user_ref,
+)
 
 router = Router(tags=["deleted groups"])
 ERRORS = {code: schemas.ErrorOut for code in (400, 401, 403, 404, 409)}
@@ -170,7 +178,7 @@ def deleted_groups_restore(request, org_slug: OrgSlug, deleted_id: UUID):
     return Status(
         201,
         {
-            "group": _detail(result.group),
+            "group": group_detail_out(result.group),
             "restored": _counts(result.plan),
             "notRestored": result.plan.skipped,
         },

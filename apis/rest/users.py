@@ -2,12 +2,12 @@
 
 from uuid import UUID
 
-from django.contrib.auth import get_user_model
 from django.db.models import Q
-from django.http import Http404
 from ninja import Router
 from ninja.errors import HttpError
 
+from apis.common.lookups import organization_users, user_in_organization
+from apis.common.rules import require_person_reader
 from groups import access, queries
 from groups.models import Group, GroupPermissionSet, PermissionSet
 
@@ -29,21 +29,6 @@ from .common import (
 
 router = Router(tags=["users"])
 ERRORS = {code: schemas.ErrorOut for code in (400, 401, 403, 404)}
-User = get_user_model()
-
-
-def _members(organization):
-    return User.objects.filter(
-        memberships__group__group__organization=organization,
-        memberships__group__group__kind=Group.Kind.USERS,
-    )
-
-
-def _user(organization, user_id):
-    user = _members(organization).filter(public_id=user_id).first()
-    if user is None:
-        raise Http404("No such user.")
-    return user
 
 
 @router.get("/users", response={200: schemas.UserPage, **ERRORS}, summary="List or search users")
@@ -53,7 +38,7 @@ def users_list(
     """The organization's users; ``search`` (three characters at least) matches the first
     name, the last name or the email."""
     organization = organization_of(request, org_slug)
-    users = _members(organization)
+    users = organization_users(organization)
     terms = search.split()
     if search and len("".join(terms)) < queries.SEARCH_MIN_LENGTH:
         raise HttpError(400, f"search needs at least {queries.SEARCH_MIN_LENGTH} characters.")
@@ -68,14 +53,14 @@ def users_list(
 @router.get("/users/{user_id}", response={200: schemas.UserOut, **ERRORS})
 def users_get(request, org_slug: OrgSlug, user_id: UUID):
     organization = organization_of(request, org_slug)
-    return user_out(_user(organization, user_id))
+    return user_out(user_in_organization(organization, user_id))
 
 
 @router.get("/users/{user_id}/groups", response={200: list[schemas.UserGroupOut], **ERRORS})
 def users_groups(request, org_slug: OrgSlug, user_id: UUID):
     """The user's groups among those the caller may see."""
     organization = organization_of(request, org_slug)
-    user = _user(organization, user_id)
+    user = user_in_organization(organization, user_id)
     groups = (
         access.groups_visible_to(request.user, organization)
         .filter(user=user)
@@ -93,9 +78,8 @@ def users_permissions(request, org_slug: OrgSlug, user_id: UUID):
     """What the user may do in the organization: capabilities (through the permission sets of
     their groups) and rights on single groups. Their own, or anyone's for user managers."""
     organization = organization_of(request, org_slug)
-    user = _user(organization, user_id)
-    if user != request.user:
-        access.require(request.user, "manage_users", organization)
+    user = user_in_organization(organization, user_id)
+    require_person_reader(request.user, organization, user)
     checker = access.Access(user)
     capabilities = sorted(checker._perms(organization))
     sets = (
