@@ -39,31 +39,25 @@ def organization_users(organization):
     )
 
 
+def _by_public_id(queryset, public_id, missing: str):
+    """The row of ``queryset`` with this public id; ``Http404(missing)`` if none (a value that
+    is no UUID names none)."""
+    found = queryset.filter(public_id=public_id).first() if as_uuid(public_id) else None
+    if found is None:
+        raise Http404(missing)
+    return found
+
+
 def user_in_organization(organization, public_id):
     """The person of ``organization`` with this public id."""
-    user = (
-        organization_users(organization).filter(public_id=public_id).first()
-        if as_uuid(public_id) is not None
-        else None
-    )
-    if user is None:
-        raise Http404("No such user.")
-    return user
+    return _by_public_id(organization_users(organization), public_id, "No such user.")
 
 
 def group_in_organization(organization, public_id) -> Group:
     """The group of ``organization`` with this public id, whether or not the caller may see it
     (a grant's subject, a member group taken out)."""
-    group = (
-        Group.objects.select_related("organization")
-        .filter(organization=organization, public_id=public_id)
-        .first()
-        if as_uuid(public_id) is not None
-        else None
-    )
-    if group is None:
-        raise Http404("No such group.")
-    return group
+    groups = Group.objects.select_related("organization").filter(organization=organization)
+    return _by_public_id(groups, public_id, "No such group.")
 
 
 def group_by_slug(organization, slug: str) -> Group:
@@ -82,27 +76,13 @@ def group_by_slug(organization, slug: str) -> Group:
 
 def resource_in_organization(organization, public_id) -> Resource:
     """The resource (or folder) of ``organization`` with this public id."""
-    resource = (
-        Resource.objects.filter(organization=organization, public_id=public_id)
-        .select_related("organization", "folder")
-        .first()
-        if as_uuid(public_id) is not None
-        else None
+    resources = Resource.objects.filter(organization=organization).select_related(
+        "organization", "folder"
     )
-    if resource is None:
-        raise Http404("No such resource.")
-    return resource
+    return _by_public_id(resources, public_id, "No such resource.")
 
 
 def permission_set_for(organization, public_id) -> PermissionSet:
     """The permission set with this public id: a default one, or ``organization``'s own."""
-    permission_set = (
-        PermissionSet.objects.filter(Q(organization=None) | Q(organization=organization))
-        .filter(public_id=public_id)
-        .first()
-        if as_uuid(public_id) is not None
-        else None
-    )
-    if permission_set is None:
-        raise Http404("No such permission set.")
-    return permission_set
+    sets = PermissionSet.objects.filter(Q(organization=None) | Q(organization=organization))
+    return _by_public_id(sets, public_id, "No such permission set.")
