@@ -6,12 +6,13 @@ id and secret), then ``X-Authorization: <token>``. See ``views`` for the mapping
 """
 
 from django.urls import path, re_path
-from ninja import NinjaAPI
+
+from apis.common.openapi import PublishedIdsNinjaAPI
 
 from . import errors, views
 from .auth import ConductorToken
 
-api = NinjaAPI(
+api = PublishedIdsNinjaAPI(
     title="Admin Center · Orkes Conductor authorization API",
     version="conductor",
     description=(
@@ -21,6 +22,7 @@ api = NinjaAPI(
     ),
     urls_namespace="conductor",
     auth=ConductorToken(),
+    published_prefix="groups_conductor",
 )
 errors.install(api)
 api.add_router("", views.router)

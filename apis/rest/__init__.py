@@ -3,12 +3,12 @@
 Mounted at /t/<org-slug>/api/v1/; OpenAPI schema at openapi.json, docs at docs (offline).
 """
 
-from ninja import NinjaAPI
+from apis.common.openapi import PublishedIdsNinjaAPI
 
 from . import access, bulk, errors, grants, groups, member_groups, resources, trash, users
 from .auth import ApiKeyAuth, BrowserSession
 
-api = NinjaAPI(
+api = PublishedIdsNinjaAPI(
     title="Admin Center API",
     version="1",
     description=(
@@ -19,6 +19,8 @@ api = NinjaAPI(
     ),
     urls_namespace="api",
     auth=[ApiKeyAuth(), BrowserSession()],
+    published_prefix="groups_api",
+    published_modules={"member_groups": "access", "resources": "access", "grants": "access"},
 )
 errors.install(api)
 # Before groups: its members/{user_id} would otherwise take members/batch.
