@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "accounts",
     "groups",
     "audit",
+    "apis",
     "adminsite",
 ]
 # Development only: the benchmarks and their scale data (`seed_scale`). Production runs without
@@ -88,7 +89,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "groups.api.middleware.ApiErrorShapeMiddleware",
+    "apis.rest.middleware.ApiErrorShapeMiddleware",
     # Hardening: sign-in throttling; axes wants to be last.
     "axes.middleware.AxesMiddleware",
 ]

@@ -3,8 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.decorators.http import require_http_methods
 
-from groups.api import api
-from groups.graphql_api.views import graphql
+from apis.graphql.views import graphql
+from apis.rest import api
 
 from . import views
 
@@ -29,7 +29,7 @@ urlpatterns = [
     path("t/<slug:org_slug>/portal/access-management/", include("accounts.urls")),
     path("t/<slug:org_slug>/portal/access-management/", include("audit.urls")),
     path("t/<slug:org_slug>/api/v1/", api.urls),
-    path("api/", include("groups.conductor")),
+    path("api/", include("apis.conductor")),
     path("graphql", graphql, name="graphql"),
     path("admin/", admin.site.urls),
 ]

@@ -7,8 +7,8 @@ from django.shortcuts import redirect, render
 from django.template import loader
 from django.views.decorators.http import require_safe
 
-from groups.api.errors import error_body
-from groups.api.middleware import API_PATH
+from apis.rest.errors import error_body
+from apis.rest.middleware import API_PATH
 from groups.queries import organizations_of
 
 

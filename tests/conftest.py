@@ -1,5 +1,5 @@
-"""Personas and the organization they live in, and API clients holding a persona's key. Each
-fixture is built with the services."""
+"""Personas and the organization they live in, and API clients holding their keys. Each fixture
+is built with the services."""
 
 import pytest
 
@@ -8,8 +8,8 @@ from accounts.api_keys import api_key_create, token_for
 from groups import services as group_services
 from groups.models import Group
 
+from .apis.api_helpers import bearer
 from .factories import UserFactory
-from .groups.api_helpers import bearer
 
 
 def make_member(organization, *, admin=False, **fields):
@@ -85,6 +85,22 @@ def users_group(organization):
 
 
 @pytest.fixture
+def viewer(organization, group, org_admin):
+    # Vi Vo: a member of Acme who may only view Editors.
+    user = make_member(organization, first_name="Vi", last_name="Vo")
+    group_services.group_rights_grant(
+        group=group, user=user, rights=["view_group"], actor=org_admin
+    )
+    return user
+
+
+@pytest.fixture
+def stranger(other_organization):
+    # Gus Globex: a plain member of Globex, whom Acme must never see.
+    return make_member(other_organization, first_name="Gus", last_name="Globex")
+
+
+@pytest.fixture
 def api_for(organization):
     """A test client calling the API with a new key of ``user`` in Acme (or ``org``)."""
 
@@ -101,3 +117,27 @@ def api_for(organization):
 def admin_api(api_for, org_admin):
     # Ann's key: every capability in Acme.
     return api_for(org_admin)
+
+
+@pytest.fixture
+def member_api(api_for, org_member):
+    # Bo's key: sees the organization, no group, no access management.
+    return api_for(org_member)
+
+
+@pytest.fixture
+def manager_api(api_for, group_manager):
+    # Cy's key: every right on Editors, nothing organization-wide.
+    return api_for(group_manager)
+
+
+@pytest.fixture
+def viewer_api(api_for, viewer):
+    # Vi Vo's key: a member of Acme who may only view Editors.
+    return api_for(viewer)
+
+
+@pytest.fixture
+def outsider_api(api_for, outsider, other_organization):
+    # Olga's key: an administrator of Globex.
+    return api_for(outsider, other_organization)

@@ -15,8 +15,8 @@ from django.urls import reverse
 from accounts.api_keys import api_key_create, token_for
 from audit.models import AuditEvent
 from groups.models import Group, Membership
+from tests.apis.api_helpers import api_url
 from tests.conftest import make_member
-from tests.groups.api_helpers import api_url
 from tests.helpers import database_state
 
 FAULT = "injected fault: audit trail unavailable"

@@ -23,8 +23,8 @@ from django.urls import reverse
 from accounts.api_keys import api_key_create, token_for
 from groups import services as group_services
 from groups.models import Group, Membership
+from tests.apis.api_helpers import api_url
 from tests.conftest import make_member
-from tests.groups.api_helpers import api_url
 
 CLIENTS = 50
 WORKERS = 8  # the server's threads, as a gunicorn worker's; each holds one database connection

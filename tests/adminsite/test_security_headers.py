@@ -11,8 +11,8 @@ from pathlib import Path
 from django.urls import reverse
 
 from accounts.api_keys import api_key_create, token_for
+from tests.apis.api_helpers import api_url, bearer
 from tests.factories import PASSWORD
-from tests.groups.api_helpers import api_url, bearer
 
 ROOT = Path(__file__).resolve().parents[2]
 HTMX = {"HTTP_HX_REQUEST": "true"}

@@ -24,9 +24,9 @@ from groups.services.trash import restore, snapshot
 from groups.services.trash.restore import group_restore
 from groups.services.trash.snapshot import deleted_groups_purge
 from tests.admin_helpers import form_data
+from tests.apis.api_helpers import JSON, api_url, group_url
 from tests.conftest import make_member
 from tests.factories import UserFactory
-from tests.groups.api_helpers import JSON, api_url, group_url
 from tests.helpers import audit_mark, events_since, run
 
 COVERED: set[str] = set()

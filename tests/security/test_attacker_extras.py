@@ -24,8 +24,8 @@ from accounts.api_keys import (
     api_key_revoke,
     token_for,
 )
+from apis.graphql.schema import NAME_REGEX_TIMEOUT_MS
 from groups import services as group_services
-from groups.graphql_api.schema import NAME_REGEX_TIMEOUT_MS
 from groups.models import Group
 from tests.factories import PASSWORD
 
