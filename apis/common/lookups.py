@@ -1,7 +1,7 @@
 """The objects a request names, looked up in the organization it acts in: ``Http404`` when
 nothing there answers to the name (another organization's object is not found, as is one that
 does not exist). Who may see or change them is not asked here: ``groups.access`` decides
-(``group_for_user``, ``require``), and ``apis.common.rules``."""
+(``group_for_user``, ``person_for_user``, ``require``…)."""
 
 import uuid
 
@@ -14,29 +14,12 @@ from groups.models import Group, PermissionSet, Resource
 User = get_user_model()
 
 
-def storable(text: str) -> bool:
-    """Text a database can compare: no NUL, no lone surrogate."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return "\x00" not in text
-
-
 def as_uuid(value) -> str | None:
     """The value as a normalized UUID, or None: anything else names nothing."""
     try:
         return str(uuid.UUID(str(value).strip()))
     except ValueError:
         return None
-
-
-def organization_users(organization):
-    """The organization's people: those in its Users group."""
-    return User.objects.filter(
-        memberships__group__group__organization=organization,
-        memberships__group__group__kind=Group.Kind.USERS,
-    )
 
 
 def _by_public_id(queryset, public_id, missing: str):
@@ -48,30 +31,11 @@ def _by_public_id(queryset, public_id, missing: str):
     return found
 
 
-def user_in_organization(organization, public_id):
-    """The person of ``organization`` with this public id."""
-    return _by_public_id(organization_users(organization), public_id, "No such user.")
-
-
 def group_in_organization(organization, public_id) -> Group:
     """The group of ``organization`` with this public id, whether or not the caller may see it
     (a grant's subject, a member group taken out)."""
     groups = Group.objects.select_related("organization").filter(organization=organization)
     return _by_public_id(groups, public_id, "No such group.")
-
-
-def group_by_slug(organization, slug: str) -> Group:
-    """The group of ``organization`` with this slug (Conductor's group id)."""
-    group = (
-        Group.objects.select_related("organization")
-        .filter(organization=organization, slug=slug)
-        .first()
-        if storable(slug)
-        else None
-    )
-    if group is None:
-        raise Http404(f"No group “{slug}” in {organization}.")
-    return group
 
 
 def resource_in_organization(organization, public_id) -> Resource:

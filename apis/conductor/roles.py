@@ -79,6 +79,11 @@ def permission_sets_for(roles) -> dict[str, PermissionSet]:
     return {role: found[ROLE_SETS[role]] for role in roles}
 
 
+def conductor_role_sets():
+    """The permission sets that stand for Conductor roles (the others are left alone)."""
+    return PermissionSet.objects.filter(organization=None, key__in=list(SET_ROLES))
+
+
 def _ensure_managed_set(key: str) -> PermissionSet:
     name, description, codenames = MANAGED_SETS[key]
     permission_set, created = PermissionSet.objects.get_or_create(

@@ -21,8 +21,6 @@ from pydantic import AfterValidator, model_validator
 
 from accounts.api_keys import api_key_for_credentials
 from apis.common.auth import api_key_in_organization
-from apis.common.lookups import group_by_slug, organization_users, storable
-from apis.common.rules import require_access_reader, require_asker, require_person_reader
 from apis.common.schemas import Strict
 from audit.recording import Channel
 from groups import access, explain, queries, resource_types, services
@@ -32,7 +30,7 @@ from groups.services import grants
 from . import out
 from .auth import TokenRefused, token_issue
 from .errors import error_body
-from .roles import SET_ROLES, clean_roles, permission_sets_for
+from .roles import clean_roles, conductor_role_sets, permission_sets_for
 
 router = Router()
 DONE: dict = {}
@@ -94,9 +92,9 @@ def _people(organization, emails) -> list:
     the others: nothing is changed then."""
     wanted = list(dict.fromkeys(str(e).strip() for e in emails))
     found = {}
-    if any(e and storable(e) for e in wanted):
-        matches = organization_users(organization).filter(
-            reduce(or_, (Q(email__iexact=e) for e in wanted if e and storable(e)))
+    if any(e and access.storable(e) for e in wanted):
+        matches = access.members_of(organization).filter(
+            reduce(or_, (Q(email__iexact=e) for e in wanted if e and access.storable(e)))
         )
         found = {user.email.lower(): user for user in matches}
     missing = [e or "(empty id)" for e in wanted if e.lower() not in found]
@@ -111,23 +109,22 @@ def _people(organization, emails) -> list:
 def _group(request, group_id: str, action: str = "view") -> Group:
     """The group with this Conductor id (our slug): 404 if the caller may not see it, 403 if
     they may see it but not do ``action``."""
-    organization = request.api_key.organization
-    public_id = group_by_slug(organization, group_id).public_id
-    return access.group_for_user(request.user, organization, public_id, action)
+    return access.group_by_slug_for_user(request, request.api_key.organization, group_id, action)
 
 
-def _subject(organization, subject: RefIn):
+def _subject(request, organization, subject: RefIn):
     kind = subject.type.strip().upper()
     if kind == "USER":
         return _people(organization, [subject.id])[0]
     if kind == "GROUP":
-        return group_by_slug(organization, subject.id)
+        # Nobody hands out to a group they cannot see (the same 404 as an unknown one).
+        return access.group_by_slug_for_user(request, organization, subject.id)
     raise ValidationError({"subject": f"Subjects are USER or GROUP (got {subject.type})."})
 
 
 def _resource(organization, target: RefIn) -> Resource | None:
     resource_types.get(target.type)
-    if not storable(target.id):
+    if not access.storable(target.id):
         return None
     return Resource.objects.filter(
         organization=organization, type=target.type, key=target.id.strip()
@@ -185,7 +182,7 @@ def group_upsert(request, group_id: str, payload: UpsertGroupIn):
             {"defaultAccess": "defaultAccess is not supported: grant access on the targets."}
         )
     with transaction.atomic():
-        exists = storable(group_id) and (
+        exists = access.storable(group_id) and (
             Group.objects.filter(organization=organization, slug=group_id).exists()
         )
         if not exists:
@@ -205,27 +202,14 @@ def group_upsert(request, group_id: str, payload: UpsertGroupIn):
                     channel=Channel.API,
                     actor=request.user,
                 )
-        wanted = permission_sets_for(roles)
-        held = {
-            link.permission_set.key: link.permission_set
-            for link in group.permission_set_links.select_related("permission_set")
-        }
-        for permission_set in wanted.values():
-            if permission_set.key not in held:
-                services.group_permission_set_add(
-                    group=group,
-                    permission_set=permission_set,
-                    channel=Channel.API,
-                    actor=request.user,
-                )
-        for key, permission_set in held.items():
-            if key in SET_ROLES and SET_ROLES[key] not in wanted:
-                services.group_permission_set_remove(
-                    group=group,
-                    permission_set=permission_set,
-                    channel=Channel.API,
-                    actor=request.user,
-                )
+        # Its Conductor roles become exactly ``roles``; other permission sets stay.
+        services.group_permission_sets_set(
+            group=group,
+            permission_sets=permission_sets_for(roles).values(),
+            among=conductor_role_sets(),
+            channel=Channel.API,
+            actor=request.user,
+        )
     return out.group_shaped(group)
 
 
@@ -301,9 +285,9 @@ def authorization_grant(request, payload: AuthorizationIn):
     """Adds ``access`` to what the subject's grant on the target gives. A target not yet known
     is registered (audited) as a resource of its type."""
     organization = request.api_key.organization
-    access.require(request.user, "manage_access", organization)
+    access.require(request, "manage_access", organization)
     with _naming_target_fields(), transaction.atomic():
-        subject = _subject(organization, payload.subject)
+        subject = _subject(request, organization, payload.subject)
         resource = _resource(organization, payload.target)
         if resource is None:
             resource = grants.resource_create(
@@ -328,8 +312,8 @@ def authorization_grant(request, payload: AuthorizationIn):
 def authorization_remove(request, payload: AuthorizationIn):
     """Access given another way (another grant, a group, a folder) stays."""
     organization = request.api_key.organization
-    access.require(request.user, "manage_access", organization)
-    subject = _subject(organization, payload.subject)
+    access.require(request, "manage_access", organization)
+    subject = _subject(request, organization, payload.subject)
     with _naming_target_fields():
         resource = _resource(organization, payload.target)
     if resource is not None:
@@ -349,7 +333,7 @@ def authorization_get(request, target_type: str, target_id: str):
     """``{access type: [subject]}`` for the grants that give it (on the target, its folders or
     the organization); access types nobody is given are left out."""
     organization = request.api_key.organization
-    require_access_reader(request.user, organization)
+    access.require_access_reader(request, organization)
     resource = _resource(organization, RefIn(type=target_type, id=target_id))
     if resource is None:
         return {}
@@ -378,7 +362,7 @@ def user_permissions(request, user_id: str):
     for user managers."""
     organization = request.api_key.organization
     person = _people(organization, [user_id])[0]
-    require_person_reader(request.user, organization, person)
+    access.require_seeing_access_of(request, person, organization)
     return out.granted_access_out(explain.user_access(person, organization))
 
 
@@ -388,7 +372,7 @@ def user_check_permissions(request, user_id: str, type: str, id: str):
     target not registered yet is answered from the grants on the whole organization."""
     organization = request.api_key.organization
     person = _people(organization, [user_id])[0]
-    require_asker(request.user, organization, person)
+    access.require_seeing_access_of(request, person, organization)
     resource = _resource(organization, RefIn(type=type, id=id))
     target = resource if resource is not None else organization
     supported = resource_types.get(type).access_types

@@ -20,7 +20,7 @@ from accounts.models import Organization as OrganizationModel
 from apis.common.lookups import as_uuid
 from audit.recording import Channel
 from groups import access, services
-from groups.models import Group, Membership
+from groups.models import Group
 from groups.queries import SearchTooBroad, within
 
 from . import loaders
@@ -387,15 +387,9 @@ class Mutation:
         unknown = list(dict.fromkeys([*unknown_users, *unknown_groups]))
         if unknown:
             raise ApiError(UNKNOWN_MEMBERS_MESSAGE, "NOT_FOUND", memberIds=unknown)
-        with transaction.atomic():
-            if users:
-                services.membership_add(
-                    group=group, users=users, channel=Channel.API, actor=context.user
-                )
-            for child in groups:
-                services.member_group_add(
-                    parent=group, child=child, channel=Channel.API, actor=context.user
-                )
+        services.members_add(
+            group=group, users=users, groups=groups, channel=Channel.API, actor=context.user
+        )
         return _one(group, context)
 
     @strawberry.mutation(
@@ -411,28 +405,10 @@ class Mutation:
         )
         if unknown:
             raise ApiError(UNKNOWN_MEMBERS_MESSAGE, "NOT_FOUND", memberIds=unknown)
-        inherited = [
-            m.user
-            for m in Membership.objects.filter(
-                group_id=group.pk, user__in=users, direct=False
-            ).select_related("user")
-        ]
-        if inherited:
-            names = ", ".join(user.display_name for user in inherited)
-            raise ApiError(
-                f"{names} {'is' if len(inherited) == 1 else 'are'} in “{group}” only through a "
-                "member group: remove them from that group, or remove that group from this one.",
-                "CONFLICT",
-            )
-        with transaction.atomic():
-            if users:
-                services.membership_remove(
-                    group=group, users=users, channel=Channel.API, actor=context.user
-                )
-            for child in groups:
-                services.member_group_remove(
-                    parent=group, child=child, channel=Channel.API, actor=context.user
-                )
+        # Someone there only through a member group is refused by the service (CONFLICT).
+        services.members_remove(
+            group=group, users=users, groups=groups, channel=Channel.API, actor=context.user
+        )
         return _one(group, context)
 
 

@@ -6,9 +6,8 @@ from uuid import UUID
 
 from ninja import Query, Router
 
-from apis.common.lookups import resource_in_organization, user_in_organization
-from apis.common.rules import require_asker, require_person_reader
-from groups import explain
+from apis.common.lookups import resource_in_organization
+from groups import access, explain
 from groups.models import ACCESS_TYPES
 
 from . import schemas
@@ -39,8 +38,8 @@ ResourceParam = Annotated[
 
 def _question(request, org_slug, user_id, resource_id):
     organization = organization_of(request, org_slug)
-    person = user_in_organization(organization, user_id)
-    require_asker(request.user, organization, person)
+    person = access.person_for_user(request, organization, user_id, "view_access")
+    # Anyone who may ask may name the resource they ask about.
     target = resource_in_organization(organization, resource_id) if resource_id else organization
     return person, target
 
@@ -111,10 +110,9 @@ def user_access(
     request, org_slug: OrgSlug, user_id: UUID, page: Page = 1, limit: Limit = DEFAULT_LIMIT
 ):
     """What the user can access: their own grants and their groups'. Their own, or anyone's
-    for user managers."""
+    for those who see every group."""
     organization = organization_of(request, org_slug)
-    person = user_in_organization(organization, user_id)
-    require_person_reader(request.user, organization, person)
+    person = access.person_for_user(request, organization, user_id, "view_access")
     items = explain.user_access(person, organization)
     return paginate(
         items,

@@ -11,12 +11,9 @@ from ninja import Query, Router, Status
 from ninja.errors import HttpError
 
 from apis.common.lookups import (
-    group_in_organization,
     permission_set_for,
     resource_in_organization,
-    user_in_organization,
 )
-from apis.common.rules import require_access_reader
 from audit.recording import Channel
 from groups import access
 from groups.models import ACCESS_TYPES, Grant, access_codename
@@ -64,7 +61,7 @@ def grants_list(
     """The organization's grants; ``subjectId`` (a user's or a group's id) and ``resourceId``
     narrow them (only the grants made on that resource itself)."""
     organization = organization_of(request, org_slug)
-    require_access_reader(request.user, organization)
+    access.require_access_reader(request, organization)
     found = _grants(organization)
     if subject_id is not None:
         found = found.filter(
@@ -78,10 +75,12 @@ def grants_list(
     )
 
 
-def _subject(organization, subject: schemas.SubjectIn):
+def _subject(request, organization, subject: schemas.SubjectIn):
+    """A group the caller can see, or a person of the organization: nobody hands out to what
+    they cannot see (404, as for an unknown one)."""
     if subject.type == "group":
-        return group_in_organization(organization, subject.id)
-    return user_in_organization(organization, subject.id)
+        return access.group_for_user(request, organization, subject.id)
+    return access.person_for_user(request, organization, subject.id)
 
 
 def _target(organization, target: schemas.TargetIn):
@@ -100,10 +99,10 @@ def grants_create(request, org_slug: OrgSlug, payload: schemas.GrantCreateIn):
     gives) or a permission set, on the organization or a resource (a folder: everything inside
     it, present and future)."""
     organization = organization_of(request, org_slug)
-    access.require(request.user, "manage_access", organization)
+    access.require(request, "manage_access", organization)
     if (payload.access is None) == (payload.permissionSetId is None):
         raise HttpError(400, "Give either access or permissionSetId.")
-    subject = _subject(organization, payload.subject)
+    subject = _subject(request, organization, payload.subject)
     target = _target(organization, payload.target)
     permission_set = (
         permission_set_for(organization, payload.permissionSetId)
@@ -127,9 +126,7 @@ def grants_create(request, org_slug: OrgSlug, payload: schemas.GrantCreateIn):
 def grants_delete(request, org_slug: OrgSlug, grant_id: UUID):
     """Revoke a grant; access the subject has another way stays."""
     organization = organization_of(request, org_slug)
-    access.require(request.user, "manage_access", organization)
-    grant = _grants(organization).filter(public_id=grant_id).first()
-    if grant is None:
-        raise Http404("No such grant.")
+    access.require(request, "manage_access", organization)
+    grant = access.grant_for_user(request, organization, grant_id)
     grants.grant_delete(grant=grant, channel=Channel.API, actor=request.user)
     return Status(204, None)

@@ -3,19 +3,15 @@
 from datetime import timedelta
 from uuid import UUID
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from ninja import Router, Status
 from ninja.errors import HttpError
 
-from apis.common.errors import INHERITED
-from apis.common.lookups import permission_set_for, storable, user_in_organization
+from apis.common.lookups import permission_set_for
 from audit.recording import Channel
 from groups import access, queries, services
-from groups.models import Membership
 
 from . import schemas
 from .common import (
@@ -52,7 +48,7 @@ def _cursor_position(values) -> tuple[int, str, int]:
             and type(pk) is int
             and 0 < pk < 2**31
             and isinstance(name, str)
-            and storable(name)
+            and access.storable(name)
         ):
             return kind_order, name, pk
     raise HttpError(400, "cursor is not one this API gave out.")
@@ -237,16 +233,7 @@ def members_remove(request, org_slug: OrgSlug, group_id: UUID, user_id: UUID):
     """Remove a member; removing someone who is not a member is a no-op. A member who is
     only inherited (through a member group) cannot be removed here: a 409 names the groups."""
     organization, group = group_of(request, org_slug, group_id, "manage_members")
-    user = user_in_organization(organization, user_id)
-    membership = Membership.objects.filter(group_id=group.pk, user=user).first()
-    if membership is not None and not membership.direct:
-        names = queries.inherited_via(group, [membership]).get(membership.user_id, [])
-        through = ", ".join(f"“{name}”" for name in names) or "a member group"
-        raise ValidationError(
-            f"{user.display_name} is in “{group}” only through {through}: remove them "
-            "from that group, or take that group out of this one.",
-            code=INHERITED,
-        )
+    user = access.person_for_user(request, organization, user_id)
     services.membership_remove(group=group, users=[user], channel=Channel.API, actor=request.user)
     return Status(204, None)
 
@@ -285,24 +272,9 @@ def roles_replace(request, org_slug: OrgSlug, group_id: UUID, payload: schemas.R
     organization, group = group_of(request, org_slug, group_id)
     access.require(request.user, "manage_permission_sets", organization)
     wanted = [permission_set_for(organization, set_id) for set_id in dict.fromkeys(payload.roles)]
-    held = [link.permission_set for link in queries.group_permission_sets(group)]
-    with transaction.atomic():
-        for permission_set in held:
-            if permission_set not in wanted:
-                services.group_permission_set_remove(
-                    group=group,
-                    permission_set=permission_set,
-                    channel=Channel.API,
-                    actor=request.user,
-                )
-        for permission_set in wanted:
-            if permission_set not in held:
-                services.group_permission_set_add(
-                    group=group,
-                    permission_set=permission_set,
-                    channel=Channel.API,
-                    actor=request.user,
-                )
+    services.group_permission_sets_set(
+        group=group, permission_sets=wanted, channel=Channel.API, actor=request.user
+    )
     return roles_list(request, org_slug, group_id)
 
 

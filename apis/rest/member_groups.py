@@ -2,15 +2,12 @@
 
 from uuid import UUID
 
-from django.db import transaction
-from django.http import Http404
 from ninja import Router, Status
 from ninja.errors import HttpError
 
 from apis.common.lookups import group_in_organization
 from audit.recording import Channel
 from groups import access, queries, services
-from groups.models import Group
 
 from . import schemas
 from .common import DEFAULT_LIMIT, Limit, OrgSlug, Page, group_of, group_ref, paginate
@@ -50,26 +47,10 @@ def member_groups_add(
     wanted = list(dict.fromkeys([payload.groupId] if payload.groupId else payload.groupIds))
     if not wanted:
         raise HttpError(400, "groupIds is empty: name at least one group.")
-    found = {
-        g.public_id: g
-        for g in Group.objects.select_related("organization").filter(
-            organization=organization, public_id__in=wanted
-        )
-    }
-    checker = access.Access(request.user)
-    checker.prefetch(found.values())
-    unknown = [str(i) for i in wanted if i not in found or not checker.can_see(found[i])]
-    if unknown:
-        raise Http404(f"No such groups in {organization}: {', '.join(unknown)}.")
-    children = [found[i] for i in wanted]
-    with transaction.atomic():
-        added = [
-            child
-            for child in children
-            if services.member_group_add(
-                parent=group, child=child, channel=Channel.API, actor=request.user
-            )
-        ]
+    children = access.groups_for_user(request, organization, wanted)
+    added = services.member_groups_add(
+        parent=group, children=children, channel=Channel.API, actor=request.user
+    )
     body = {
         "added": [group_ref(child) for child in added],
         "alreadyMembers": [group_ref(child) for child in children if child not in added],

@@ -7,7 +7,6 @@ from django.db.models import Q
 from ninja import Router, Status
 
 from apis.common.lookups import resource_in_organization
-from apis.common.rules import require_access_reader
 from audit.recording import Channel
 from groups import access, explain, queries, resource_types
 from groups.services import grants
@@ -61,6 +60,7 @@ def resources_list(
     """The organization's resources; ``type`` and ``folder`` (a folder's id) narrow them,
     ``search`` matches the key or the name."""
     organization = organization_of(request, org_slug)
+    access.require_access_reader(request, organization)
     resources = queries.resources_of(organization)
     if type:
         resources = resources.filter(type=type)
@@ -76,7 +76,7 @@ def resources_list(
 def resources_create(request, org_slug: OrgSlug, payload: schemas.ResourceCreateIn):
     """Register a resource (in a folder: the folder's grants reach it at once)."""
     organization = organization_of(request, org_slug)
-    access.require(request.user, "manage_access", organization)
+    access.require(request, "manage_access", organization)
     folder = resource_in_organization(organization, payload.folderId) if payload.folderId else None
     resource = grants.resource_create(
         organization=organization,
@@ -101,8 +101,7 @@ def resources_get(request, org_slug: OrgSlug, resource_id: UUID):
     """The resource, and who can access it by access type (directly, through a folder, or on
     the whole organization), like Conductor's getPermissions."""
     organization = organization_of(request, org_slug)
-    resource = resource_in_organization(organization, resource_id)
-    require_access_reader(request.user, organization)
+    resource = access.resource_for_user(request, organization, resource_id)
     holders = explain.who_can_access(resource)
     return {
         **resource_out(resource),
@@ -124,7 +123,7 @@ def resources_get(request, org_slug: OrgSlug, resource_id: UUID):
 def resources_move(request, org_slug: OrgSlug, resource_id: UUID, payload: schemas.ResourceMoveIn):
     """Move the resource into another folder (``folderId``), or out of any (``null``)."""
     organization = organization_of(request, org_slug)
-    access.require(request.user, "manage_access", organization)
+    access.require(request, "manage_access", organization)
     resource = resource_in_organization(organization, resource_id)
     if "folderId" in payload.model_fields_set:
         folder = (
@@ -140,7 +139,7 @@ def resources_move(request, org_slug: OrgSlug, resource_id: UUID, payload: schem
 def resources_delete(request, org_slug: OrgSlug, resource_id: UUID):
     """Delete the resource and the grants on it; a folder that is not empty is a 409."""
     organization = organization_of(request, org_slug)
-    access.require(request.user, "manage_access", organization)
+    access.require(request, "manage_access", organization)
     resource = resource_in_organization(organization, resource_id)
     grants.resource_delete(resource=resource, channel=Channel.API, actor=request.user)
     return Status(204, None)

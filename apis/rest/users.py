@@ -6,8 +6,6 @@ from django.db.models import Q
 from ninja import Router
 from ninja.errors import HttpError
 
-from apis.common.lookups import organization_users, user_in_organization
-from apis.common.rules import require_person_reader
 from groups import access, queries
 from groups.models import Group, GroupPermissionSet, PermissionSet
 
@@ -38,7 +36,7 @@ def users_list(
     """The organization's users; ``search`` (three characters at least) matches the first
     name, the last name or the email."""
     organization = organization_of(request, org_slug)
-    users = organization_users(organization)
+    users = access.members_of(organization)
     terms = search.split()
     if search and len("".join(terms)) < queries.SEARCH_MIN_LENGTH:
         raise HttpError(400, f"search needs at least {queries.SEARCH_MIN_LENGTH} characters.")
@@ -53,14 +51,14 @@ def users_list(
 @router.get("/users/{user_id}", response={200: schemas.UserOut, **ERRORS})
 def users_get(request, org_slug: OrgSlug, user_id: UUID):
     organization = organization_of(request, org_slug)
-    return user_out(user_in_organization(organization, user_id))
+    return user_out(access.person_for_user(request, organization, user_id))
 
 
 @router.get("/users/{user_id}/groups", response={200: list[schemas.UserGroupOut], **ERRORS})
 def users_groups(request, org_slug: OrgSlug, user_id: UUID):
     """The user's groups among those the caller may see."""
     organization = organization_of(request, org_slug)
-    user = user_in_organization(organization, user_id)
+    user = access.person_for_user(request, organization, user_id)
     groups = (
         access.groups_visible_to(request.user, organization)
         .filter(user=user)
@@ -76,12 +74,12 @@ def users_groups(request, org_slug: OrgSlug, user_id: UUID):
 @router.get("/users/{user_id}/permissions", response={200: schemas.UserPermissionsOut, **ERRORS})
 def users_permissions(request, org_slug: OrgSlug, user_id: UUID):
     """What the user may do in the organization: capabilities (through the permission sets of
-    their groups) and rights on single groups. Their own, or anyone's for user managers."""
+    their groups) and rights on single groups. Their own, or anyone's for those who see every
+    group."""
     organization = organization_of(request, org_slug)
-    user = user_in_organization(organization, user_id)
-    require_person_reader(request.user, organization, user)
+    user = access.person_for_user(request, organization, user_id, "view_access")
     checker = access.Access(user)
-    capabilities = sorted(checker._perms(organization))
+    capabilities = sorted(checker.perms(organization))
     sets = (
         PermissionSet.objects.filter(
             group_links__in=GroupPermissionSet.objects.filter(
@@ -94,7 +92,7 @@ def users_permissions(request, org_slug: OrgSlug, user_id: UUID):
     groups = list(Group.objects.filter(organization=organization).select_related("organization"))
     checker.prefetch(groups)
     rights = {
-        str(group.public_id): sorted(checker._perms(group) & set(access.GROUP_RIGHTS))
+        str(group.public_id): sorted(checker.perms(group) & set(access.GROUP_RIGHTS))
         for group in groups
     }
     return {

@@ -10,6 +10,7 @@ from .accessors import (
     deleted_group_for_user,
     for_request,
     grant_for_user,
+    group_by_slug_for_user,
     group_for_user,
     groups_for_user,
     groups_visible_to,
@@ -20,7 +21,9 @@ from .accessors import (
     person_for_user,
     require,
     require_access_reader,
+    require_seeing_access_of,
     resource_for_user,
+    storable,
 )
 from .policy import (
     GROUP_ACTIONS,
@@ -45,6 +48,7 @@ __all__ = [
     "deleted_group_for_user",
     "for_request",
     "grant_for_user",
+    "group_by_slug_for_user",
     "group_for_user",
     "groups_for_user",
     "groups_visible_to",
@@ -56,5 +60,7 @@ __all__ = [
     "refusal",
     "require",
     "require_access_reader",
+    "require_seeing_access_of",
     "resource_for_user",
+    "storable",
 ]

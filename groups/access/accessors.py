@@ -108,6 +108,38 @@ def group_for_user(
     return group
 
 
+def storable(text: str) -> bool:
+    """Text a database can compare: no NUL, no lone surrogate (anything else names nothing)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
+
+
+def group_by_slug_for_user(
+    who, organization: Organization, slug: str, action: str = "view", *, for_update=False
+) -> Group:
+    """The group with this slug (Conductor's group id) in ``organization``: the same 404 for
+    an unknown slug and a group the user may not see (it never tells that one exists); 403
+    if they see it but may not do ``action``."""
+    group = (
+        _first(
+            Group.objects.select_related("organization"),
+            for_update=for_update,
+            organization=organization,
+            slug=slug,
+        )
+        if storable(slug)
+        else None
+    )
+    checker = access_of(who)
+    if group is None or not checker.can_see(group):
+        raise Http404(f"No group “{slug}” in {organization}.")
+    checker.require(action, group)
+    return group
+
+
 def groups_for_user(who, organization: Organization, public_ids, action: str = "view") -> list:
     """The groups ``public_ids`` of ``organization``, in that order and without repeats, all or
     nothing: a 404 names every id that is unknown or not visible."""
@@ -156,11 +188,18 @@ def person_for_user(who, organization: Organization, public_id, action: str = "v
     if person is None:
         raise Http404("No such user.")
     checker = access_of(who)
-    if action == "view_access" and not checker.can_see_access_of(person, organization):
-        raise PermissionDenied(f"You may only see your own access in {organization}.")
+    if action == "view_access":
+        require_seeing_access_of(checker, person, organization)
     if action == "manage":
         checker.require("manage_users", organization)
     return person
+
+
+def require_seeing_access_of(who, person, organization: Organization) -> None:
+    """A person's groups, what they can access and why (``person`` already found in the
+    organization): 403 unless it is the user or they see every group."""
+    if not access_of(who).can_see_access_of(person, organization):
+        raise PermissionDenied(f"You may only ask about your own access in {organization}.")
 
 
 def require_access_reader(who, organization: Organization) -> None:

@@ -27,7 +27,7 @@ def resources_for_list(organization, search: str = ""):
     counted = RawSQL(
         "SELECT COUNT(*) FROM (SELECT 1 FROM groups_grant g "
         "WHERE g.resource_id = groups_resource.id LIMIT %s) counted",
-        [group_queries.groups.COUNT_EXACT_UP_TO + 1],
+        [group_queries.COUNT_EXACT_UP_TO + 1],
     )
     return resources.annotate(grant_count=counted).order_by("type", "key")
 

@@ -59,8 +59,8 @@ POLICY = {
     "groups:group_settings": {"GET": SEE_EDITORS, "POST": SEE_EDITORS},
     "groups:group_access": {"GET": SEE_EDITORS},
     "groups:group_delete": {"POST": SEE_EDITORS},
-    "groups:grant_add": {"POST": (LOGIN, 404, 403, REDIRECT, 404, REDIRECT)},
-    "groups:grant_remove": {"POST": (LOGIN, 404, 403, REDIRECT, 404, REDIRECT)},
+    "groups:grant_add": {"POST": (LOGIN, 403, 403, REDIRECT, 404, REDIRECT)},
+    "groups:grant_remove": {"POST": (LOGIN, 403, 403, REDIRECT, 404, REDIRECT)},
     "groups:member_group_add": {"POST": (LOGIN, 404, REDIRECT, REDIRECT, 404, REDIRECT)},
     "groups:member_group_remove": {"POST": (LOGIN, 404, REDIRECT, REDIRECT, 404, REDIRECT)},
     "groups:members_add": {
@@ -129,7 +129,8 @@ POLICY = {
     "api:member_groups_add": {"POST": (401, 404, 404, 200, 404, 200)},
     "api:member_groups_remove": {"DELETE": (401, 404, 204, 204, 404, 204)},
     "api:resource_types_list": {"GET": (401, 200, 200, 200, 404, 200)},
-    "api:resources_list": {"GET": (401, 200, 200, 200, 404, 200)},
+    # Resources are read by access managers and whoever sees every group (as the pages).
+    "api:resources_list": {"GET": (401, 403, 403, 200, 404, 200)},
     "api:resources_create": {"POST": (401, 403, 403, 201, 404, 201)},
     "api:resources_get": {"GET": (401, 403, 403, 200, 404, 200)},
     "api:resources_move": {"PATCH": (401, 403, 403, 200, 404, 200)},
