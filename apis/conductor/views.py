@@ -126,9 +126,7 @@ def _resource(organization, target: RefIn) -> Resource | None:
     resource_types.get(target.type)
     if not access.storable(target.id):
         return None
-    return Resource.objects.filter(
-        organization=organization, type=target.type, key=target.id.strip()
-    ).first()
+    return queries.resource_by_key(organization, target.type, target.id.strip())
 
 
 # The services name a target's fields as a resource's; an authorization body nests them.
@@ -182,9 +180,7 @@ def group_upsert(request, group_id: str, payload: UpsertGroupIn):
             {"defaultAccess": "defaultAccess is not supported: grant access on the targets."}
         )
     with transaction.atomic():
-        exists = access.storable(group_id) and (
-            Group.objects.filter(organization=organization, slug=group_id).exists()
-        )
+        exists = access.storable(group_id) and queries.group_slug_taken(organization, group_id)
         if not exists:
             group = services.group_create(
                 organization=organization,

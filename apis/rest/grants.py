@@ -15,8 +15,8 @@ from apis.common.lookups import (
     resource_in_organization,
 )
 from audit.recording import Channel
-from groups import access
-from groups.models import ACCESS_TYPES, Grant, access_codename
+from groups import access, queries
+from groups.models import ACCESS_TYPES, access_codename
 from groups.services import grants
 
 from . import schemas
@@ -40,15 +40,6 @@ def _access_of(grant) -> list[str]:
     return [t for t in ACCESS_TYPES if access_codename(t) in codenames]
 
 
-def _grants(organization):
-    return (
-        Grant.objects.filter(organization=organization)
-        .select_related("organization", "subject_user", "subject_group", "resource")
-        .select_related("permission_set")
-        .prefetch_related("permission_set__permissions")
-    )
-
-
 @router.get("/grants", response={200: schemas.GrantPage, **ERRORS})
 def grants_list(
     request,
@@ -62,7 +53,7 @@ def grants_list(
     narrow them (only the grants made on that resource itself)."""
     organization = organization_of(request, org_slug)
     access.require_access_reader(request, organization)
-    found = _grants(organization)
+    found = queries.grants_of(organization)
     if subject_id is not None:
         found = found.filter(
             Q(subject_user__public_id=subject_id) | Q(subject_group__public_id=subject_id)
@@ -118,7 +109,7 @@ def grants_create(request, org_slug: OrgSlug, payload: schemas.GrantCreateIn):
         channel=Channel.API,
         actor=request.user,
     )
-    grant = _grants(organization).get(pk=grant.pk)
+    grant = queries.grants_of(organization).get(pk=grant.pk)
     return Status(201, grant_out(grant, _access_of(grant)))
 
 

@@ -7,7 +7,6 @@ from ninja import Router
 from ninja.errors import HttpError
 
 from groups import access, queries
-from groups.models import Group, GroupPermissionSet, PermissionSet
 
 from . import schemas
 from .common import (
@@ -80,16 +79,8 @@ def users_permissions(request, org_slug: OrgSlug, user_id: UUID):
     user = access.person_for_user(request, organization, user_id, "view_access")
     checker = access.Access(user)
     capabilities = sorted(checker.perms(organization))
-    sets = (
-        PermissionSet.objects.filter(
-            group_links__in=GroupPermissionSet.objects.filter(
-                group__organization=organization, group__user=user
-            )
-        )
-        .distinct()
-        .order_by("name")
-    )
-    groups = list(Group.objects.filter(organization=organization).select_related("organization"))
+    sets = queries.permission_sets_of_user(user, organization)
+    groups = list(queries.groups_of(organization))
     checker.prefetch(groups)
     rights = {
         str(group.public_id): sorted(checker.perms(group) & set(access.GROUP_RIGHTS))
@@ -108,9 +99,5 @@ def users_permissions(request, org_slug: OrgSlug, user_id: UUID):
 def permission_sets_list(request, org_slug: OrgSlug, page: Page = 1, limit: Limit = DEFAULT_LIMIT):
     """The default permission sets and the organization's own."""
     organization = organization_of(request, org_slug)
-    sets = (
-        PermissionSet.objects.filter(Q(organization=None) | Q(organization=organization))
-        .prefetch_related("permissions")
-        .order_by("-protected", "name", "pk")
-    )
+    sets = queries.permission_sets_listed(organization)
     return paginate(sets, page=page, limit=limit, serialize=permission_set_out)

@@ -200,3 +200,34 @@ def group_names_taken(organization, names) -> set[str]:
         .filter(organization=organization, lower__in=names)
         .values_list("lower", flat=True)
     )
+
+
+def permission_sets_of_user(user, organization):
+    """The permission sets held by the groups ``user`` is in (directly or not), by name."""
+    return (
+        PermissionSet.objects.filter(
+            group_links__in=GroupPermissionSet.objects.filter(
+                group__organization=organization, group__user=user
+            )
+        )
+        .distinct()
+        .order_by("name")
+    )
+
+
+def groups_of(organization):
+    """Every group of ``organization`` (for questions asked of each, prefetched by the caller)."""
+    return Group.objects.filter(organization=organization).select_related("organization")
+
+
+def permission_sets_listed(organization):
+    """The defaults first, then the organization's own, with their capabilities."""
+    return (
+        PermissionSet.objects.filter(Q(organization=None) | Q(organization=organization))
+        .prefetch_related("permissions")
+        .order_by("-protected", "name", "pk")
+    )
+
+
+def group_slug_taken(organization, slug: str) -> bool:
+    return Group.objects.filter(organization=organization, slug=slug).exists()

@@ -10,6 +10,7 @@ from django.db.models.functions import Concat
 
 from accounts import person_names
 
+from .. import access
 from ..models import Group, Membership
 from .pages import NUL
 
@@ -197,12 +198,6 @@ def users_by_public_ids(organization, public_ids):
             valid.append(str(uuid.UUID(value)))
         except ValueError:
             continue
-    found = list(
-        User.objects.filter(
-            public_id__in=valid,
-            memberships__group__group__organization=organization,
-            memberships__group__group__kind=Group.Kind.USERS,
-        )
-    )
+    found = list(access.members_of(organization).filter(public_id__in=valid))
     known = {str(user.public_id) for user in found}
     return found, [value for value in wanted if value not in known]

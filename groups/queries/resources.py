@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
-from ..models import Resource
+from ..models import Grant, Resource
 from . import groups as group_queries
 from .pages import NUL
 
@@ -35,3 +35,18 @@ def resources_for_list(organization, search: str = ""):
 def folder_contents(resource):
     """What sits directly in a folder, by type and key."""
     return resource.contents.order_by("type", "key")
+
+
+def grants_of(organization):
+    """The organization's grants with their subject, target and permission set's capabilities."""
+    return (
+        Grant.objects.filter(organization=organization)
+        .select_related("organization", "subject_user", "subject_group", "resource")
+        .select_related("permission_set")
+        .prefetch_related("permission_set__permissions")
+    )
+
+
+def resource_by_key(organization, type: str, key: str):
+    """The resource ``type:key`` of ``organization``, or None."""
+    return Resource.objects.filter(organization=organization, type=type, key=key).first()

@@ -5,7 +5,9 @@ import uuid
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 
 from accounts import services as account_services
 from groups import access
@@ -357,3 +359,36 @@ def test_is_member_means_being_in_users(organization, other_organization, org_me
     assert access.is_member(org_member, organization)
     assert not access.is_member(outsider, organization)
     assert access.is_member(outsider, other_organization)
+
+
+# --- one Access per request ---------------------------------------------------------------
+
+
+def test_for_request_gives_one_access_per_request_and_user(rf, org_admin, org_member):
+    request = rf.get("/")
+    request.user = org_admin
+
+    first = access.for_request(request)
+
+    assert access.for_request(request) is first
+    assert access.access_of(request) is first
+    # An API key authenticates after the middleware: the request's user changes, so must it.
+    request.user = org_member
+    assert access.for_request(request) is not first
+    assert access.for_request(request).user is org_member
+
+
+def test_group_panel_reads_the_organizations_permissions_once(
+    client, organization, group, org_admin
+):
+    """The page, its list and its panel ask one Access: guardian's rows on the organization
+    are read once, not once per question (each view built several before)."""
+    client.force_login(org_admin)
+    url = f"/t/{organization.slug}/portal/access-management/groups/{group.public_id}/"
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+
+    table = "accounts_organizationgroupobjectpermission"
+    reads = [q["sql"] for q in captured.captured_queries if table in q["sql"]]
+    assert len(reads) == 1, reads

@@ -250,12 +250,14 @@ def test_membership_remove_of_a_direct_member_still_in_a_child_leaves_an_inherit
     assert direct_flags(sales) == {dee: False}
 
 
-def test_membership_remove_of_a_user_who_is_only_inherited_is_a_no_op(sales, emea, org_admin, dee):
+def test_membership_remove_of_a_user_who_is_only_inherited_is_refused(sales, emea, org_admin, dee):
+    """It was a silent no-op, and the Admin Center then said "Removed": now the service says
+    why nothing can change (as REST and GraphQL did on their own)."""
     nest(sales, emea)
     services.membership_add(group=emea, users=[dee], actor=org_admin)
 
-    with changes_nothing(state):
-        assert services.membership_remove(group=sales, users=[dee], actor=org_admin) == []
+    with changes_nothing(state), pytest.raises(ValidationError, match="only through"):
+        services.membership_remove(group=sales, users=[dee], actor=org_admin)
     assert direct_flags(sales) == {dee: False}
 
 

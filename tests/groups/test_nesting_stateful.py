@@ -105,6 +105,14 @@ class NestingMachine(RuleBasedStateMachine):
     @rule(slot=SLOTS, person=PEOPLE)
     def remove_user(self, slot, person):
         user = self.users[person]
+        inherited = person not in self.direct[slot] and any(
+            person in self.direct[node] for node in self.below(slot)
+        )
+        if inherited:
+            # In the group only through a member group: refused, nothing changes.
+            with pytest.raises(ValidationError, match="only through a member group"):
+                services.membership_remove(group=self.groups[slot], users=[user], actor=None)
+            return
         removed = services.membership_remove(group=self.groups[slot], users=[user], actor=None)
         assert removed == ([user] if person in self.direct[slot] else [])
         self.direct[slot].discard(person)

@@ -109,10 +109,10 @@ def test_the_names_plan_is_used_only_for_a_large_organization_and_one_word(
         found = queries.users_search(organization, group, "ann")
     assert found
     monkeypatch.setattr(people_queries, "NAMES_PLAN_FROM", 10_000)
-    assert not queries._through_names(group.pk, "ann")
+    assert not people_queries._through_names(group.pk, "ann")
     monkeypatch.setattr(people_queries, "NAMES_PLAN_FROM", 1)
-    assert queries._through_names(group.pk, "ann")
-    assert not queries._through_names(group.pk, "ann lee")
+    assert people_queries._through_names(group.pk, "ann")
+    assert not people_queries._through_names(group.pk, "ann lee")
 
 
 def test_the_table_of_names_follows_creation_and_renaming(organization):
