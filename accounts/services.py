@@ -23,7 +23,11 @@ from groups.services import (
 )
 from groups.services.administrators import active_administrators, last_administrator_error
 from groups.services.common import UNSET, clean_name, lock_group, save_unique
-from groups.services.memberships import membership_delete, membership_insert
+from groups.services.memberships import (
+    membership_delete,
+    membership_insert,
+    require_holding_what_it_confers,
+)
 
 from .models import NAME_MAX_LENGTH, Organization, OrganizationUserObjectPermission
 
@@ -174,6 +178,8 @@ def organization_user_add(
     joined = []
     for kind in kinds:
         group = lock_group(default_group(organization, kind))
+        # Nobody makes someone an administrator (or a user) with more than they hold.
+        require_holding_what_it_confers(actor, group)
         if membership_insert(group, [user], channel=channel, actor=actor):
             joined.append(group)
     return joined

@@ -210,6 +210,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES",
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # The sign-in forms post the email as "username" (axes would look for USERNAME_FIELD, "email").
 AXES_USERNAME_FORM_FIELD = "username"
+# Case and Unicode variants of one email share one failure counter (issue 15, item 8).
+AXES_USERNAME_CALLABLE = "accounts.sign_in.sign_in_name"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False

@@ -202,6 +202,18 @@ def require_seeing_access_of(who, person, organization: Organization) -> None:
         raise PermissionDenied(f"You may only ask about your own access in {organization}.")
 
 
+def require_holding(who, organization: Organization, codenames, *, giving: str, resource=None):
+    """Nobody hands out, directly or through a group, more than they hold: 403 naming what
+    the user lacks (the system, ``who=None``, holds everything)."""
+    if who is None:
+        return
+    lacking = access_of(who).lacks(organization, codenames, resource)
+    if lacking:
+        raise PermissionDenied(
+            f"You cannot give {giving}: you do not hold {', '.join(lacking)} yourself."
+        )
+
+
 def require_access_reader(who, organization: Organization) -> None:
     """Resources, grants and who-can-access lists: 403 unless the user manages access or sees
     every group."""

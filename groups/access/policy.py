@@ -121,6 +121,14 @@ class Access:
         sees every group of the organization (administrators, Read only)."""
         return person == self.user or self.sees_every_group(organization)
 
+    def lacks(self, organization: Organization, codenames, resource=None) -> list[str]:
+        """Which of ``codenames`` the user does not hold in ``organization`` (on ``resource``,
+        holding it on the organization counts too): nobody hands out more than they hold."""
+        held = self.perms(organization)
+        if resource is not None:
+            held = held | self.perms(resource)
+        return sorted(set(codenames) - held)
+
     def can_read_access(self, organization: Organization) -> bool:
         """The organization's resources, grants and who-can-access lists: access managers and
         whoever sees every group."""

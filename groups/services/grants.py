@@ -12,7 +12,7 @@ from accounts.models import Organization
 from audit.recording import Channel, audit_record
 
 from .. import access, resource_types
-from ..models import ACCESS_TYPES, Grant, Group, PermissionSet, Resource
+from ..models import ACCESS_TYPES, Grant, Group, PermissionSet, Resource, access_codename
 from .common import CONFLICT, clean_name, save_unique, users_in_organization
 from .permissions import sync_resources, sync_target, with_contents
 
@@ -224,6 +224,7 @@ def grant_add(
     if permission_set is not None:
         if permission_set.organization_id not in (None, organization.pk):
             raise ValidationError({"permission_set": "No such permission set here."})
+        _require_holding(actor, organization, resource, permission_set=permission_set)
         grant, created = Grant.objects.get_or_create(
             **where, permission_set=permission_set, defaults={"created_by": actor}
         )
@@ -231,6 +232,7 @@ def grant_add(
         changed = created
     else:
         wanted = _clean_access_types(access_types, resource)
+        _require_holding(actor, organization, resource, access_types=wanted)
         grant, changed = _access_grant_merge(where, wanted, actor)
         what = {"access": wanted}
     if changed:
@@ -244,6 +246,24 @@ def grant_add(
             actor=actor,
         )
     return grant
+
+
+def _require_holding(actor, organization, resource, *, permission_set=None, access_types=()):
+    """The granter must hold what the grant gives on its target (on a resource, only the
+    access types the resource supports count: the rest of a set does not apply there)."""
+    if permission_set is not None:
+        codenames = set(permission_set.permissions.values_list("codename", flat=True))
+        giving = f"“{permission_set}”"
+    else:
+        codenames = {access_codename(t) for t in access_types}
+        giving = ", ".join(access_types)
+    if resource is not None:
+        supported = resource_types.get(resource.type).access_types
+        codenames &= {access_codename(t) for t in supported}
+    where = resource.ref if resource is not None else str(organization)
+    access.require_holding(
+        actor, organization, codenames, giving=f"{giving} on {where}", resource=resource
+    )
 
 
 def _access_grant_merge(where, wanted, actor) -> tuple[Grant, bool]:

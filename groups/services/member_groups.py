@@ -9,7 +9,12 @@ from .. import access, nesting
 from ..models import Group, MemberGroup, Membership
 from .administrators import administrators_kept, in_administrators
 from .common import CONFLICT, PROTECTED, default_group, lock_group, require_on_group
-from .memberships import check_members_editable, membership_add, membership_remove
+from .memberships import (
+    check_members_editable,
+    membership_add,
+    membership_remove,
+    require_holding_what_it_confers,
+)
 
 
 def _group_names(ids) -> list[str]:
@@ -110,6 +115,7 @@ def member_group_add(*, parent: Group, child: Group, channel: str = Channel.SYST
                 )
             }
         )
+    require_holding_what_it_confers(actor, parent)
     MemberGroup.objects.create(parent=parent, child=child, added_by=actor)
     # Only the people in ``child`` (at any depth) gain groups: ``parent`` and those above it.
     nesting.add_subtree(parent.pk, child.pk)

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from audit.recording import Channel, audit_event, audit_record, audit_record_many
 
-from .. import bulk, nesting, queries
+from .. import access, bulk, nesting, queries
 from ..models import Group, Membership
 from .administrators import administrators_kept, in_administrators
 from .common import (
@@ -20,6 +20,7 @@ from .common import (
     require_on_group,
     users_in_organization,
 )
+from .permissions import capabilities_conferred_by
 
 
 def validate_addable(group: Group, users) -> None:
@@ -172,7 +173,19 @@ def membership_add(
             }
         )
     validate_addable(group, users)
+    require_holding_what_it_confers(actor, group)
     return membership_insert(group, users, expires_at=expires_at, channel=channel, actor=actor)
+
+
+def require_holding_what_it_confers(actor, group: Group) -> None:
+    """Whoever puts people (or a group) into ``group`` gives them what it confers on the
+    organization: they must hold it themselves."""
+    access.require_holding(
+        actor,
+        group.organization,
+        capabilities_conferred_by(group),
+        giving=f"membership of {group} (what it gives in {group.organization})",
+    )
 
 
 @transaction.atomic
@@ -256,6 +269,7 @@ def membership_add_batch(
     if not result.to_add:
         return result
     validate_addable(group, result.to_add)
+    require_holding_what_it_confers(actor, group)
     membership_insert(group, result.to_add, channel=channel, actor=actor)
     audit_record(
         action="membership.batch_added",

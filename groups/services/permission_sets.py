@@ -187,6 +187,13 @@ def group_permission_set_add(
     _check_permission_sets_editable(group, permission_set, actor)
     if group.permission_set_links.filter(permission_set=permission_set).exists():
         return False
+    # Its members get the set's capabilities: nobody hands out more than they hold.
+    access.require_holding(
+        actor,
+        group.organization,
+        permission_set.permissions.values_list("codename", flat=True),
+        giving=f"“{permission_set}” to the members of {group}",
+    )
     link_permission_set(group, permission_set, actor)
     audit_record(
         action="group.permission_set_added",

@@ -12,7 +12,7 @@ from django.db.models import Q
 
 from accounts.models import OrganizationGroupObjectPermission, OrganizationUserObjectPermission
 
-from .. import resource_types
+from .. import nesting, resource_types
 from ..models import (
     Grant,
     Group,
@@ -64,6 +64,16 @@ def sync_organization_permissions(group: Group) -> None:
             )
             for pk in wanted - current
         ]
+    )
+
+
+def capabilities_conferred_by(group: Group) -> set[str]:
+    """The organization capabilities a member of ``group`` gets from it: those of its
+    permission sets and organization grants, and of every group it is nested in."""
+    return set(
+        OrganizationGroupObjectPermission.objects.filter(
+            group_id__in=nesting.above_ids([group.pk]), content_object=group.organization_id
+        ).values_list("permission__codename", flat=True)
     )
 
 

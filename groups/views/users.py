@@ -51,7 +51,11 @@ def user_detail(request, org_slug, user_id):
         "nav": "groups",
         "person": person,
         "memberships": memberships,
-        "person_organizations": queries.organizations_of(person),
+        # Only the organizations the viewer shares with the person: the others are not theirs to
+        # know about (an administrator of Globex learned that Dee is in Acme too).
+        "person_organizations": queries.organizations_of(person).filter(
+            pk__in=queries.organizations_of(request.user).values("pk")
+        ),
         "access_items": explain.user_access(person, organization),
         "form": form,
         "target_picker": picker,

@@ -141,3 +141,16 @@ def test_a_deactivated_persons_very_next_request_is_refused(
     again = sign_in(fresh, org_member.email, PASSWORD)
     assert again.status_code == 200
     assert not signed_in(fresh)
+
+
+@pytest.mark.parametrize("variant", [str.upper, str.title, lambda e: f"  {e.swapcase()} "])
+def test_sign_in_counts_case_variants_of_one_email_as_one_account(client, org_member, variant):
+    """Issue 15, item 8: five failures for olga@… then the right password as oLga@… signed in.
+    Every spelling sign-in accepts for the account shares its counter."""
+    fail(client, org_member.email, LIMIT - 1)
+    locked = sign_in(client, variant(org_member.email), "wrong-password")
+    assert locked.status_code == 429
+
+    again = sign_in(client, variant(org_member.email), PASSWORD)
+    assert again.status_code == 429
+    assert not signed_in(client)

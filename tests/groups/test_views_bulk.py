@@ -121,8 +121,10 @@ def test_members_import_preview_changes_nothing_and_names_everyone(client, group
     assert "Not members of Acme" in body
     assert "nobody@x.example" in body and "gil@globex.example" in body
     assert "Add 1 Member" in body
-    # Nothing of Globex is shown beyond the email that was typed.
-    assert "Gil" not in body and "Globex" not in body
+    # Nothing of Globex is shown beyond the email that was typed. Attribute values are left
+    # out: a random CSRF token may spell "Gil" (it once did, and the test failed).
+    text = re.sub(r'"[^"]*"', '""', body)
+    assert "Gil" not in text and "Globex" not in text
 
 
 def test_members_import_confirm_adds_and_refreshes_the_members_tab(client, group, org_admin, crowd):
