@@ -1,5 +1,7 @@
 """The audit log's filters: who, what, on what, through which channel, between which days."""
 
+import datetime as dt
+
 from django import forms
 
 from .history import Filters
@@ -7,6 +9,11 @@ from .models import AuditEvent
 from .sentences import ACTIONS
 
 TEXT_MAX_LENGTH = 100
+
+
+# The dates the Audit log's filters take: the product's lifetime, with room on each side.
+EARLIEST = dt.date(2000, 1, 1)
+LATEST = dt.date(2099, 12, 31)
 
 
 class AuditLogFilterForm(forms.Form):
@@ -42,6 +49,15 @@ class AuditLogFilterForm(forms.Form):
         for name in ("actor", "target"):
             data[name] = " ".join((data.get(name) or "").split())
         since, until = data.get("since"), data.get("until")
+        for name, day in (("since", since), ("until", until)):
+            if day is not None and not EARLIEST <= day <= LATEST:
+                # 9999-12-31 and the like were a 500 (a day past it overflows).
+                self.add_error(
+                    name,
+                    f"Choose a date between {EARLIEST.day} {EARLIEST:%B %Y} "
+                    f"and {LATEST.day} {LATEST:%B %Y}.",
+                )
+                data[name] = None
         if since and until and since > until:
             self.add_error("until", "The end date must not be before the start date.")
         return data

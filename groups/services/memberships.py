@@ -2,6 +2,7 @@
 
 from collections import defaultdict
 from contextlib import nullcontext
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -150,6 +151,27 @@ def check_members_editable(group: Group, verb: str = "add or remove") -> None:
         )
 
 
+# The latest an expiry may be (REST's expiresInDays has the same bound): a date past the
+# database's range (year 10000 in UTC) once made every page listing the group a 500.
+MAX_EXPIRY_DAYS = 3650
+
+
+def check_expiry(expires_at) -> None:
+    """An expiry is in the future and within ``MAX_EXPIRY_DAYS`` (or None: for good)."""
+    if expires_at is None:
+        return
+    now = timezone.now()
+    if expires_at <= now:
+        raise ValidationError({"expires_at": "The expiry must be in the future."})
+    if expires_at > now + timedelta(days=MAX_EXPIRY_DAYS):
+        raise ValidationError(
+            {
+                "expires_at": f"The expiry must be within {MAX_EXPIRY_DAYS // 365} years "
+                f"(at the latest {(now + timedelta(days=MAX_EXPIRY_DAYS)):%Y-%m-%d})."
+            }
+        )
+
+
 @transaction.atomic
 def membership_add(
     *, group: Group, users, expires_at=None, channel: str = Channel.SYSTEM, actor
@@ -160,8 +182,7 @@ def membership_add(
     require_on_group(actor, "manage_members", group)
     check_members_editable(group, "add")
     users = list(dict.fromkeys(users))
-    if expires_at is not None and expires_at <= timezone.now():
-        raise ValidationError({"expires_at": "The expiry must be in the future."})
+    check_expiry(expires_at)
     if expires_at is not None and in_administrators(group):
         # An expiry could end the last administrator's membership: nobody could then repair it.
         # Expiry is not guarded by the last-administrator rule (access must not outlive it), so
