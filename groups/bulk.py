@@ -150,24 +150,19 @@ class EmailList:
 class Preview:
     """What adding an ``EmailList`` to ``group`` would do. ``to_add`` are added by the
     confirmation (members only through a member group become direct members); everyone else is
-    left out and named. ``not_in_organization`` says nothing about where those people are."""
+    left out and named. ``unknown`` are the emails nobody of the organization has: whether an
+    account elsewhere uses one is not said (it is another organization's business)."""
 
     group: Group
     emails: EmailList
     to_add: list = field(default_factory=list)
     already: list = field(default_factory=list)
     inactive: list = field(default_factory=list)
-    not_in_organization: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
 
     @property
     def skipped(self) -> int:
-        return (
-            len(self.inactive)
-            + len(self.not_in_organization)
-            + len(self.unknown)
-            + len(self.emails.invalid)
-        )
+        return len(self.inactive) + len(self.unknown) + len(self.emails.invalid)
 
     @property
     def fingerprint(self) -> str:
@@ -179,7 +174,6 @@ class Preview:
             "to_add": sorted(str(user.public_id) for user in self.to_add),
             "already": sorted(str(user.public_id) for user in self.already),
             "inactive": sorted(str(user.public_id) for user in self.inactive),
-            "not_in_organization": sorted(self.not_in_organization),
             "unknown": sorted(self.unknown),
         }
         return hashlib.sha256(json.dumps(state).encode()).hexdigest()[:32]
@@ -190,7 +184,6 @@ class Preview:
             "added": len(self.to_add),
             "already_members": len(self.already),
             "deactivated": len(self.inactive),
-            "not_in_organization": len(self.not_in_organization),
             "unknown": len(self.unknown),
             "duplicates": len(self.emails.duplicates),
             "invalid": len(self.emails.invalid),
@@ -221,10 +214,9 @@ def preview(group: Group, emails: EmailList, *, progress=None) -> Preview:
         )
         for email in chunk:
             user = found.get(email)
-            if user is None:
+            if user is None or user.pk not in in_organization:
+                # One answer for "no account" and "an account elsewhere" (issue 15, item 13).
                 result.unknown.append(email)
-            elif user.pk not in in_organization:
-                result.not_in_organization.append(email)
             elif user.pk in direct:
                 result.already.append(user)
             elif not user.is_active:

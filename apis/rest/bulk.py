@@ -29,8 +29,11 @@ class MembersBatchOut(Schema):
     added: list[schemas.UserRef] = Field(description="Added (or, in a dry run, to be added).")
     alreadyMembers: list[schemas.UserRef]
     deactivated: list[schemas.UserRef]
-    notInOrganization: list[str]
-    unknown: list[str]
+    notInOrganization: list[str] = Field(
+        description="Always empty: emails nobody of the organization has are all in unknown "
+        "(whether an account elsewhere uses one is not said)."
+    )
+    unknown: list[str] = Field(description="Emails nobody of the organization has.")
     duplicates: list[str]
     invalid: list[str]
 
@@ -43,8 +46,8 @@ class MembersBatchOut(Schema):
 def members_batch_add(request, org_slug: OrgSlug, group_id: UUID, payload: MembersBatchIn):
     """Everyone the list names who is an active member of the organization and not yet a
     direct member is added, all at once; the others are returned, each in its category
-    (unknown, notInOrganization, deactivated, alreadyMembers, duplicates, invalid). One audit
-    event per member added, plus one ``membership.batch_added``."""
+    (unknown, deactivated, alreadyMembers, duplicates, invalid; notInOrganization stays empty).
+    One audit event per member added, plus one ``membership.batch_added``."""
     organization = organization_of(request, org_slug)
     group = access.group_for_user(request.user, organization, group_id, "manage_members")
     emails = bulk.EmailList.from_tokens(email.strip() for email in payload.emails if email.strip())
@@ -59,7 +62,7 @@ def members_batch_add(request, org_slug: OrgSlug, group_id: UUID, payload: Membe
         "added": [user_ref(user) for user in result.to_add],
         "alreadyMembers": [user_ref(user) for user in result.already],
         "deactivated": [user_ref(user) for user in result.inactive],
-        "notInOrganization": result.not_in_organization,
+        "notInOrganization": [],
         "unknown": result.unknown,
         "duplicates": emails.duplicates,
         "invalid": emails.invalid,

@@ -105,8 +105,7 @@ class Command(BaseCommand):
     def _left_out(self, result) -> str:
         lines = []
         for label, items in (
-            ("Unknown (no account)", result.unknown),
-            (f"Not members of {result.group.organization}", result.not_in_organization),
+            (f"Not in {result.group.organization}", result.unknown),
             ("Deactivated", [user.email for user in result.inactive]),
             ("Not email addresses", result.emails.invalid),
         ):
