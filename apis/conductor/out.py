@@ -2,6 +2,7 @@
 
 from django.db.models import Prefetch
 
+from groups import access
 from groups.models import ACCESS_TYPES, Group, GroupPermissionSet, Membership, PermissionSet
 
 from .roles import SET_ROLES, role_out
@@ -52,9 +53,11 @@ def group_shaped(group) -> dict:
     return group_out(groups_shaped(Group.objects.filter(pk=group.pk)).get())
 
 
-def users_out(users, organization) -> list[dict]:
+def users_out(users, organization, visible_to=None) -> list[dict]:
     """People as Conductor's ``ConductorUser`` (id: the email), with the roles their groups
-    hold and their groups in ``organization``; three queries whatever their number."""
+    hold and their groups in ``organization``: with ``visible_to``, only the groups that caller
+    may see (a group manager listing Editors learned every other group of its members); three
+    queries whatever their number."""
     users = list(users)
     rows = (
         GroupPermissionSet.objects.filter(
@@ -75,10 +78,12 @@ def users_out(users, organization) -> list[dict]:
         ).prefetch_related("permissions")
     }
     groups: dict[int, list[dict]] = {}
-    for user_id, slug, name in (
-        Membership.objects.filter(user__in=users, group__group__organization=organization)
-        .order_by("group__group__display_name")
-        .values_list("user_id", "group__group__slug", "group__group__display_name")
+    memberships = Membership.objects.filter(user__in=users, group__group__organization=organization)
+    if visible_to is not None:
+        visible = access.groups_visible_to(visible_to, organization).values("pk")
+        memberships = memberships.filter(group_id__in=visible)
+    for user_id, slug, name in memberships.order_by("group__group__display_name").values_list(
+        "user_id", "group__group__slug", "group__group__display_name"
     ):
         groups.setdefault(user_id, []).append({"id": slug, "description": name})
     return [

@@ -162,6 +162,7 @@ def token(request, payload: TokenIn):
 
 @router.get("/token/userInfo", summary="The user the token acts as")
 def token_user_info(request):
+    # One's own groups, all of them.
     return out.users_out([request.user], request.api_key.organization)[0]
 
 
@@ -236,7 +237,7 @@ def group_users(request, group_id: str):
     """Everyone in the group, directly or through a member group."""
     group = _group(request, group_id)
     members = [m.user for m in queries.group_members(group)]
-    return out.users_out(members, group.organization)
+    return out.users_out(members, group.organization, visible_to=request)
 
 
 def _add(request, group_id, emails):

@@ -153,12 +153,13 @@ def inherited_via(group, memberships) -> dict:
     return via
 
 
-def groups_addable_as_members(group):
-    """Groups of the organization that could become members of ``group`` (not itself, not
-    already members; cycles are refused by the service with their path)."""
+def groups_addable_as_members(group, who):
+    """Groups ``who`` may see that could become members of ``group`` (not itself, not already
+    members; cycles are refused by the service with their path). A group manager is offered the
+    groups they see, not every group of the organization."""
     taken = MemberGroup.objects.filter(parent=group).values("child")
     return (
-        Group.objects.filter(organization=group.organization_id)
+        access.groups_visible_to(who, group.organization)
         .exclude(pk=group.pk)
         .exclude(pk__in=taken)
         .exclude(kind=Group.Kind.USERS)

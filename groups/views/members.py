@@ -138,7 +138,7 @@ def member_group_add(request, org_slug, group_id):
     """Make another group a member of this one (its members become members here)."""
     organization = access.organization_for_user(request, org_slug)
     group = access.group_for_user(request, organization, group_id, "manage_members")
-    form = MemberGroupForm(request.POST, queryset=queries.groups_addable_as_members(group))
+    form = MemberGroupForm(request.POST, queryset=queries.groups_addable_as_members(group, request))
     if not form.is_valid():
         messages.error(request, "Choose one of the groups offered.")
         return members_tab(request, organization, group)

@@ -78,7 +78,9 @@ MEMBER_GROUP_MATCHES = 20
 def _member_group_picker(request, group) -> dict:
     """“Add a group as a member”: a select while the groups to choose from are few, a search
     by name (the first matches in list order) when the organization has many."""
-    candidates = queries.groups_addable_as_members(group).values_list("public_id", "display_name")
+    candidates = queries.groups_addable_as_members(group, request).values_list(
+        "public_id", "display_name"
+    )
     first = list(candidates[: MEMBER_GROUP_SELECT_UP_TO + 1])
     if len(first) <= MEMBER_GROUP_SELECT_UP_TO:
         return {"member_group_choices": first, "member_group_search": None}

@@ -280,6 +280,25 @@ def test_a_group_manager_manages_members_but_not_roles(conductor_for, group_mana
     assert not Group.objects.get(slug="editors").permission_set_links.exists()
 
 
+def test_a_group_manager_sees_only_the_groups_he_may_see_in_a_member_listing(
+    conductor_for, organization, group, group_manager, org_member, org_admin
+):
+    """Issue 15, item 11: listing Editors' users showed each member's other groups, Secret
+    included, to Editors' manager. He sees Editors only; an administrator sees both."""
+    secret = group_services.group_create(
+        organization=organization, display_name="Secret", actor=None
+    )
+    group_services.membership_add(group=group, users=[org_member], actor=None)
+    group_services.membership_add(group=secret, users=[org_member], actor=None)
+
+    def groups_of_bo(conductor):
+        listed = conductor.call("get", "groups/editors/users").json()
+        return {g["id"] for g in next(u for u in listed if u["id"] == org_member.email)["groups"]}
+
+    assert groups_of_bo(conductor_for(group_manager)) == {"editors"}
+    assert {"editors", "secret", "users"} <= groups_of_bo(conductor_for(org_admin))
+
+
 # --- permissions ----------------------------------------------------------------------------
 
 

@@ -780,6 +780,25 @@ def test_few_groups_to_choose_from_are_offered_in_a_select(client, org_admin, gr
     assert 'id="member-group-search"' not in body
 
 
+def test_a_group_manager_is_offered_only_the_groups_he_sees(
+    client, organization, group, group_manager
+):
+    """Issue 15, item 11: the picker listed every group of the organization to a group
+    manager. Cy sees Editors and Writers (his rights), not Secret nor Administrators."""
+    writers = group_services.group_create(
+        organization=organization, display_name="Writers", actor=None
+    )
+    group_services.group_create(organization=organization, display_name="Secret", actor=None)
+    group_services.group_rights_grant(
+        group=writers, rights=["view_group"], user=group_manager, actor=None
+    )
+    client.force_login(group_manager)
+
+    body = client.get(url("group_detail", group)).content.decode()
+
+    assert re.findall(r'<option value="[^"]+">([^<]*)</option>', body) == ["Writers"]
+
+
 def test_many_groups_to_choose_from_are_found_by_name_and_added(client, org_admin, group):
     teams = many_groups(group.organization, 51)
     client.force_login(org_admin)
