@@ -90,6 +90,30 @@ def api_key_revoke(*, key: ApiKey, channel: str = Channel.SYSTEM, actor) -> ApiK
     return key
 
 
+def api_keys_revoke_of(*, user, organization=None, reason: str, channel: str, actor) -> int:
+    """Revoke every live key of ``user`` (in ``organization``, or everywhere): a person who
+    leaves an organization or is deactivated keeps no key, and being added back revives none
+    (issue 15, item 3). One ``api_key.revoked`` event per key, saying why. Returns how many."""
+    keys = ApiKey.objects.select_for_update().select_related("organization", "user")
+    keys = keys.filter(user=user, revoked_at__isnull=True)
+    if organization is not None:
+        keys = keys.filter(organization=organization)
+    revoked = list(keys)
+    now = timezone.now()
+    for key in revoked:
+        key.revoked_at = now
+        key.save(update_fields=["revoked_at"])
+        audit_record(
+            action="api_key.revoked",
+            organization=key.organization,
+            target=key,
+            before={**_key_snapshot(key), "reason": reason},
+            channel=channel,
+            actor=actor,
+        )
+    return len(revoked)
+
+
 def api_key_for_credentials(key_id, secret: str) -> ApiKey | None:
     """The active key with this id and secret, its user active; None otherwise."""
     try:

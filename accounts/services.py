@@ -29,6 +29,7 @@ from groups.services.memberships import (
     require_holding_what_it_confers,
 )
 
+from .api_keys import api_keys_revoke_of
 from .models import NAME_MAX_LENGTH, Organization, OrganizationUserObjectPermission
 
 User = get_user_model()
@@ -212,6 +213,14 @@ def organization_user_remove(
         from groups.services.permissions import sync_resources, with_contents
 
         sync_resources(with_contents(touched))
+    # Their keys for it die with their place: adding them back must not revive one.
+    api_keys_revoke_of(
+        user=user,
+        organization=organization,
+        reason="left the organization",
+        channel=channel,
+        actor=actor,
+    )
     return left
 
 
@@ -236,6 +245,8 @@ def user_set_active(*, user, active: bool, channel: str = Channel.SYSTEM, actor)
         user_deactivation_validate(user, lock=True)
     user.is_active = active
     user.save(update_fields=["is_active"])
+    if not active:
+        api_keys_revoke_of(user=user, reason="deactivated", channel=channel, actor=actor)
     for organization in organizations or [None]:
         audit_record(
             action="user.activated" if active else "user.deactivated",

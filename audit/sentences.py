@@ -361,6 +361,11 @@ def sentence(event) -> Sentence:
         parts = [actor, f" {verb} the API key ", target]
         if data.get("user"):
             parts.append(f" (acting as {data['user']})")
+        if data.get("reason"):
+            # Revoked with its owner's place: "… because they left the organization".
+            parts.append(
+                f", because they {data['reason'].replace('deactivated', 'were deactivated')}"
+            )
     else:
         parts = [actor, f" {ACTIONS.get(action, action).lower()}: ", target]
     return Sentence(parts)

@@ -192,8 +192,9 @@ def test_api_with_a_key_of_a_deactivated_user_is_401(key_of, org_admin, org_memb
     account_services.user_set_active(user=org_member, active=False, actor=org_admin)
 
     error_of(client.get(api_url("groups")), 401, "unauthenticated")
+    # Deactivation revoked the key (issue 15, item 3): reactivating revives no old token.
     account_services.user_set_active(user=org_member, active=True, actor=org_admin)
-    assert client.get(api_url("groups")).status_code == 200
+    error_of(client.get(api_url("groups")), 401, "unauthenticated")
 
 
 def test_api_key_acts_with_the_rights_of_its_user(key_of, org_member):
@@ -202,14 +203,16 @@ def test_api_key_acts_with_the_rights_of_its_user(key_of, org_member):
     error_of(bearer(token).post(api_url("groups"), {"name": "Ops"}, content_type=JSON), 403)
 
 
-def test_api_key_of_a_user_who_left_the_organization_is_404(key_of, organization, org_member):
+def test_api_key_of_a_user_who_left_the_organization_is_revoked(key_of, organization, org_member):
+    """Leaving revokes the person's keys there (issue 15, item 3): 401, as any revoked key
+    (it was a 404 while the key lived on, and coming back revived it)."""
     _, token = key_of(org_member)
 
     account_services.organization_user_remove(
         organization=organization, user=org_member, actor=None
     )
 
-    error_of(bearer(token).get(api_url("groups")), 404, "not_found")
+    error_of(bearer(token).get(api_url("groups")), 401, "unauthenticated")
 
 
 # --- the organization in the URL ----------------------------------------------------------------

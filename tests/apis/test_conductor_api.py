@@ -132,7 +132,8 @@ def test_a_user_removed_from_the_organization_is_refused(conductor_for, organiza
     conductor = conductor_for(bo)
     assert conductor.call("get", "groups").status_code == 200
     organization_user_remove(organization=organization, user=bo, actor=org_admin)
-    assert_error(conductor.call("get", "groups"), 401, "INVALID_TOKEN", "no longer in Acme")
+    # Leaving revoked the key (issue 15, item 3).
+    assert_error(conductor.call("get", "groups"), 401, "INVALID_TOKEN", "revoked")
 
 
 # --- groups ---------------------------------------------------------------------------------
