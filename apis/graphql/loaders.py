@@ -22,6 +22,7 @@ USER = "User"
 GROUP = "Group"
 DEFAULT_LIMIT = 30
 MAX_LIMIT = 100
+MAX_IDS = 1000
 
 
 def valid_uuids(values) -> list[str]:
@@ -202,6 +203,9 @@ def members_by_ids(user, organization, *, user_ids, group_ids) -> tuple[list, li
     groups the caller may see named in ``group_ids``, and the ids that name none of them.
     An id may be in both lists (when the caller did not say what it names): it is unknown only
     if it names neither a person nor a group."""
+    if max(len(user_ids), len(group_ids)) > MAX_IDS:
+        # As REST's userIds: a bound on the work one request may ask for (issue 15, item 9).
+        raise ApiError(f"At most {MAX_IDS:,} member ids at once.", "BAD_USER_INPUT")
     user_ids = list(dict.fromkeys(str(value).strip() for value in user_ids))
     group_ids = list(dict.fromkeys(str(value).strip() for value in group_ids))
     users = users_by_public_ids(organization, user_ids)[0] if user_ids else []
@@ -216,10 +220,12 @@ def members_by_ids(user, organization, *, user_ids, group_ids) -> tuple[list, li
     )
     found_users = {str(u.public_id) for u in users}
     found_groups = {str(g.public_id) for g in groups}
+    # Sets: membership tests were in lists, quadratic (66,000 ids took 106 s).
+    asked_users, asked_groups = set(user_ids), set(group_ids)
     unknown = [
         value
         for value in dict.fromkeys([*user_ids, *group_ids])
-        if not (value in user_ids and as_uuid(value) in found_users)
-        and not (value in group_ids and as_uuid(value) in found_groups)
+        if not (value in asked_users and as_uuid(value) in found_users)
+        and not (value in asked_groups and as_uuid(value) in found_groups)
     ]
     return users, groups, unknown

@@ -187,11 +187,8 @@ def _through_names(users_group, query: str) -> bool:
 def users_by_public_ids(organization, public_ids):
     """``(found, unknown)``: the organization's users with these public ids, and the ids that
     name nobody in it."""
-    wanted = []
-    for value in public_ids:
-        value = str(value).strip()
-        if value and value not in wanted:
-            wanted.append(value)
+    # Without repeats, in order, in linear time (a list's ``in`` made 66,000 ids quadratic).
+    wanted = [value for value in dict.fromkeys(str(v).strip() for v in public_ids) if value]
     valid = []
     for value in wanted:
         try:
