@@ -81,6 +81,8 @@ MIDDLEWARE = [
     # Hardening: Vary: HX-Request and no caching of any page or API answer (static files, served
     # above by WhiteNoise, keep their long cache). Outermost, so error pages get it too.
     "adminsite.middleware.PrivateNoStoreMiddleware",
+    # A body too big for the server: 413 in the API's own error shape, before anything reads it.
+    "apis.middleware.BodyTooBigMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
