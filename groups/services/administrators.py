@@ -8,13 +8,17 @@ from .common import LAST_ADMINISTRATOR, default_group, default_group_name, lock_
 
 
 def active_administrators(organization_id, *, graph=None, without=None) -> set:
-    """The ids of the active users effectively in the Administrators group; ``without`` is a
-    ``(group_id, user_ids)`` whose direct memberships are left out (to ask "what if")."""
+    """The ids of the active users effectively and lastingly in the Administrators group
+    (a membership that expires does not count: an organization must not be left without an
+    administrator when it does, issue 15 item 6); ``without`` is a ``(group_id, user_ids)``
+    whose direct memberships are left out (to ask "what if")."""
     administrators = Group.objects.get(
         organization_id=organization_id, kind=Group.Kind.ADMINISTRATORS
     )
     below = graph.below(administrators.pk) if graph else nesting.below_ids([administrators.pk])
-    rows = Membership.objects.filter(group_id__in=below, direct=True, user__is_active=True)
+    rows = Membership.objects.filter(
+        group_id__in=below, direct=True, user__is_active=True, expires_at__isnull=True
+    )
     if without is not None:
         group_id, user_ids = without
         rows = rows.exclude(group_id=group_id, user_id__in=user_ids)

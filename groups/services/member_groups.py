@@ -63,6 +63,10 @@ def member_group_add(*, parent: Group, child: Group, channel: str = Channel.SYST
     # organization's lock), so two opposite nestings cannot both pass the cycle check.
     lock_group(default_group(parent.organization, Group.Kind.ADMINISTRATORS))
     parent = lock_group(parent)
+    # The child too: adding members to it waits for this nesting (and the reverse), so the
+    # expiry rule below sees their rows; a child deleted meanwhile is a 404, not an
+    # IntegrityError (issue 15, items 6 and 14).
+    child = lock_group(child)
     require_on_group(actor, "manage_members", parent)
     if actor is not None and not access.can(actor, "view", child):
         raise PermissionDenied("You do not have permission to see that group.")
