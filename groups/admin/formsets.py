@@ -8,12 +8,16 @@ same rules the services enforce, so a refusal shows as a form error, and saving 
 from collections import defaultdict
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.forms.models import BaseInlineFormSet
 
 from audit.recording import Channel
 from groups import services
 from groups.models import Group
+
+User = get_user_model()
 
 
 def _group_of(membership) -> Group:
@@ -76,6 +80,20 @@ class MembershipFormSet(BaseInlineFormSet):
                 problems.extend(error.messages)
         if problems:
             raise ValidationError(problems)
+        self._try_the_save()
+
+    def _try_the_save(self) -> None:
+        """What saving will do, done and rolled back: a refusal the checks above cannot foresee
+        (both of the last administrator's memberships removed in one save, an expiring
+        Administrators membership) becomes a form error instead of a 500 (issue 15, item 14)."""
+        if self.instance.pk is None or not isinstance(self.instance, (Group, User)):
+            return
+        try:
+            with transaction.atomic():
+                self.save_through_services(actor=None, channel=Channel.ADMIN)
+                transaction.set_rollback(True)
+        except ValidationError as error:
+            raise ValidationError(error.messages) from error
 
     def save_through_services(self, *, actor, channel):
         adds, removes = self.changes()

@@ -130,3 +130,55 @@ def test_every_admin_changelist_renders(admin_client, organization, org_admin, g
         assert admin_client.get(reverse(f"admin:groups_{name}_changelist")).status_code == 200
     search = admin_client.get(reverse("admin:accounts_user_changelist"), {"q": "Lee"})
     assert org_admin.email in search.content.decode()
+
+
+def test_removing_both_memberships_of_the_last_administrator_in_one_save_is_a_form_error(
+    admin_client, organization, org_admin
+):
+    """Issue 15, item 14: Ann is in Administrators directly and through Board (nested in it);
+    each removal alone keeps her, both at once do not. A form error, not a 500."""
+    from groups import services
+
+    administrators = Group.objects.get(organization=organization, kind="administrators")
+    board = services.group_create(organization=organization, display_name="Board", actor=None)
+    services.membership_add(group=board, users=[org_admin], actor=None)
+    services.member_group_add(parent=administrators, child=board, actor=None)
+    url = reverse("admin:accounts_user_change", args=[org_admin.pk])
+    data = form_data(admin_client.get(url).content.decode(), "user_form")
+    ending = {
+        str(pk)
+        for pk in Membership.objects.filter(
+            user=org_admin, group__in=[administrators, board], direct=True
+        ).values_list("pk", flat=True)
+    }
+    rows = [key[: -len("-id")] for key, value in data.items() if key.endswith("-id")]
+    for row in rows:
+        if data[f"{row}-id"] in ending:
+            data[f"{row}-DELETE"] = "on"
+    assert sum(key.endswith("-DELETE") for key in data) == 2
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "last administrator" in response.content.decode()
+    assert Membership.objects.filter(user=org_admin, group=administrators, direct=True).exists()
+    assert Membership.objects.filter(user=org_admin, group=board, direct=True).exists()
+
+
+def test_adding_an_expiring_administrators_membership_is_a_form_error(
+    admin_client, organization, org_member
+):
+    administrators = Group.objects.get(organization=organization, kind="administrators")
+    response = post_change_form(
+        admin_client,
+        org_member,
+        **{
+            "memberships-TOTAL_FORMS": "2",
+            "memberships-1-group": str(administrators.pk),
+            "memberships-1-expires_at_0": "2030-01-01",
+            "memberships-1-expires_at_1": "09:00:00",
+        },
+    )
+    assert response.status_code == 200, response.status_code
+    assert "cannot expire" in response.content.decode()
+    assert not Membership.objects.filter(user=org_member, group=administrators).exists()
