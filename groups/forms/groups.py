@@ -69,7 +69,11 @@ class DeleteGroupForm(forms.Form):
 
 class PermissionSetChoiceForm(forms.Form):
     permission_set = forms.ModelChoiceField(
-        label="Permission set", queryset=None, to_field_name="public_id", empty_label=None
+        label="Permission set",
+        queryset=None,
+        to_field_name="public_id",
+        # Nothing chosen in advance: one click must not assign Administrator (issue 15, item 4).
+        empty_label="Choose a permission set…",
     )
 
     def __init__(self, *args, queryset, **kwargs):

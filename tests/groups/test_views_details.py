@@ -778,6 +778,10 @@ def test_few_groups_to_choose_from_are_offered_in_a_select(client, org_admin, gr
     # Every group but itself and the Users group, in list order (Administrators first).
     assert options == ["Acme Administrators"]
     assert 'id="member-group-search"' not in body
+    # Nothing chosen in advance: one click must not make Editors' members administrators
+    # (issue 15, item 4); the empty choice comes first and the select is required.
+    assert 'required><option value="">Choose a group…</option>' in body
+    assert "selected" not in body.split('id="member-group-child"')[1].split("</select>")[0]
 
 
 def test_a_group_manager_is_offered_only_the_groups_he_sees(

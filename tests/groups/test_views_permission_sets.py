@@ -303,3 +303,16 @@ def test_permission_set_remove_refuses_a_default_group(client, administrators, o
     assert held(administrators) == {"Administrator"}
     # The admin keeps every capability.
     assert access.can(org_admin, "manage_permission_sets", administrators.organization)
+
+
+def test_the_assign_choice_starts_empty(client, org_admin, group):
+    """One click must not assign the Administrator set (issue 15, item 4): the first choice
+    is empty, and posting it assigns nothing."""
+    client.force_login(org_admin)
+    url = reverse("groups:group_permissions", args=[group.organization.slug, group.public_id])
+    body = client.get(url).content.decode()
+    select = body.split('name="permission_set"')[1].split("</select>")[0]
+    assert '<option value="" selected>Choose a permission set…</option>' in select
+
+    client.post(add_url(group), {"permission_set": ""})
+    assert not group.permission_set_links.exists()
