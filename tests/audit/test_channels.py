@@ -1,11 +1,14 @@
 """Every service writes exactly one audit event per change, with the channel it was driven from:
 the Admin Center (ui), the API, the Django admin, a management command, or the service called
 directly (system). A no-op writes nothing. The last test checks that every service of
-accounts/services.py, groups/services.py and groups/grants.py is covered here."""
+accounts/services.py, accounts/api_keys.py and every module of groups/services/ is covered
+here."""
 
 import html
+import importlib
 import inspect
 import json
+import pkgutil
 import re
 from contextlib import contextmanager
 from datetime import timedelta
@@ -20,7 +23,6 @@ from groups import services as group_services
 from groups.bulk import EmailList
 from groups.models import DeletedGroup, Grant, Group, Membership, PermissionSet
 from groups.services import grants as grant_services
-from groups.services.trash import restore, snapshot
 from groups.services.trash.restore import group_restore
 from groups.services.trash.snapshot import deleted_groups_purge
 from tests.admin_helpers import form_data
@@ -468,6 +470,57 @@ def test_member_groups_write_one_event_per_channel(ui, admin_api, organization, 
         group_services.member_group_remove(parent=group, child=children[3], actor=None)
 
 
+@covers("members_add", "members_remove", "member_groups_add")
+def test_member_batches_write_one_event_per_change(admin_api, organization, group):
+    """The batches the channels share: one event per person or group added or removed."""
+    child = group_services.group_create(organization=organization, display_name="C", actor=None)
+    dee = make_member(organization, first_name="Dee", last_name="Park")
+    with writes(("membership.added", "api"), ("member_group.added", "api")):
+        group_services.members_add(
+            group=group, users=[dee], groups=[child], channel="api", actor=None
+        )
+    with writes(("membership.removed", "command"), ("member_group.removed", "command")):
+        group_services.members_remove(
+            group=group, users=[dee], groups=[child], channel="command", actor=None
+        )
+    with writes(("member_group.added", "system")):
+        group_services.member_groups_add(parent=group, children=[child, child], actor=None)
+    with writes():
+        group_services.members_remove(group=group, users=[dee], actor=None)
+
+
+@covers("group_permission_sets_set")
+def test_setting_a_groups_permission_sets_writes_one_event_per_change(
+    admin_api, organization, group, custom_set
+):
+    read_only = PermissionSet.objects.get(key="read-only")
+    group_services.group_permission_set_add(group=group, permission_set=read_only, actor=None)
+    with writes(("group.permission_set_removed", "api"), ("group.permission_set_added", "api")):
+        response = admin_api.put(
+            group_url(group, "/roles"), {"roles": [str(custom_set.public_id)]}, JSON
+        )
+        assert response.status_code == 200, response.content
+    with writes():
+        group_services.group_permission_sets_set(
+            group=group, permission_sets=[custom_set], actor=None
+        )
+
+
+@covers("api_keys_revoke_of")
+def test_a_persons_keys_revoked_with_their_place_write_one_event_each(ui, organization, org_admin):
+    dee = make_member(organization, first_name="Dee", last_name="Park")
+    for name in ("one", "two"):
+        key_services.api_key_create(organization=organization, name=name, user=dee, actor=None)
+    with writes(
+        ("api_key.revoked", "command"),
+        ("api_key.revoked", "command"),
+        ("user.deactivated", "command"),
+    ):
+        account_services.user_set_active(user=dee, active=False, channel="command", actor=None)
+    with writes():
+        key_services.api_keys_revoke_of(user=dee, reason="deactivated", channel="ui", actor=None)
+
+
 # --- permission sets --------------------------------------------------------------------------
 
 
@@ -704,7 +757,13 @@ def test_deleted_groups_restore_and_purge_write_one_event_per_channel(
 
 
 def _services():
-    modules = (account_services, group_services, grant_services, key_services, restore, snapshot)
+    # Every module of the groups.services package: its __init__ only re-exports, so reading
+    # the package alone would see no service at all.
+    package = [
+        importlib.import_module(info.name)
+        for info in pkgutil.walk_packages(group_services.__path__, "groups.services.")
+    ]
+    modules = (account_services, key_services, *package)
     for module in modules:
         for name, function in inspect.getmembers(module, inspect.isfunction):
             if function.__module__ != module.__name__ or name.startswith("_"):
@@ -721,7 +780,17 @@ def test_every_service_that_writes_is_covered_here():
     # no event and no channel. Reported in the README's audit section.
     # deleted_group_record is part of group_delete (its one event says the group is
     # restorable).
-    writers = set(_services()) - {"default_groups_create", "resource_for", "deleted_group_record"}
+    # membership_insert and membership_delete are the building blocks of membership_add and
+    # membership_remove (and of adding and removing people in the organization), covered
+    # through them. restore_plan only reads (what a restore would do for this actor).
+    writers = set(_services()) - {
+        "restore_plan",
+        "default_groups_create",
+        "resource_for",
+        "deleted_group_record",
+        "membership_insert",
+        "membership_delete",
+    }
     # memberships_expire has no actor: the system ends memberships.
     writers.add("memberships_expire")
     assert writers - COVERED == set()
