@@ -1,9 +1,8 @@
 """Conductor's shapes: Group, ConductorUser, SubjectRef, TargetRef, grantedAccess."""
 
-from django.db.models import Prefetch
-
-from groups import access
-from groups.models import ACCESS_TYPES, Group, GroupPermissionSet, Membership, PermissionSet
+from groups import queries
+from groups.models import ACCESS_TYPES
+from groups.queries import batches
 
 from .roles import SET_ROLES, role_out
 
@@ -27,16 +26,7 @@ TARGET_TYPES = (
 
 def groups_shaped(groups):
     """Groups with what ``group_out`` reads, in a fixed number of queries."""
-    return groups.prefetch_related(
-        Prefetch(
-            "permission_set_links",
-            queryset=GroupPermissionSet.objects.filter(permission_set__key__in=list(SET_ROLES))
-            .select_related("permission_set")
-            .prefetch_related("permission_set__permissions")
-            .order_by("permission_set__name"),
-            to_attr="role_links",
-        )
-    )
+    return batches.with_permission_sets(groups, SET_ROLES, to_attr="role_links")
 
 
 def group_out(group) -> dict:
@@ -50,7 +40,7 @@ def group_out(group) -> dict:
 
 
 def group_shaped(group) -> dict:
-    return group_out(groups_shaped(Group.objects.filter(pk=group.pk)).get())
+    return group_out(groups_shaped(queries.groups_of(group.organization).filter(pk=group.pk)).get())
 
 
 def users_out(users, organization, visible_to=None) -> list[dict]:
@@ -59,32 +49,9 @@ def users_out(users, organization, visible_to=None) -> list[dict]:
     may see (a group manager listing Editors learned every other group of its members); three
     queries whatever their number."""
     users = list(users)
-    rows = (
-        GroupPermissionSet.objects.filter(
-            group__organization=organization,
-            group__user__in=users,
-            permission_set__key__in=list(SET_ROLES),
-        )
-        .values_list("group__user", "permission_set_id")
-        .distinct()
-    )
-    role_ids: dict[int, set[int]] = {}
-    for user_id, set_id in rows:
-        role_ids.setdefault(user_id, set()).add(set_id)
-    sets = {
-        ps.pk: ps
-        for ps in PermissionSet.objects.filter(
-            pk__in=set().union(*role_ids.values()) if role_ids else []
-        ).prefetch_related("permissions")
-    }
+    role_ids, sets = batches.permission_sets_of_people(users, organization, SET_ROLES)
     groups: dict[int, list[dict]] = {}
-    memberships = Membership.objects.filter(user__in=users, group__group__organization=organization)
-    if visible_to is not None:
-        visible = access.groups_visible_to(visible_to, organization).values("pk")
-        memberships = memberships.filter(group_id__in=visible)
-    for user_id, slug, name in memberships.order_by("group__group__display_name").values_list(
-        "user_id", "group__group__slug", "group__group__display_name"
-    ):
+    for user_id, slug, name in batches.groups_of_people(users, organization, visible_to=visible_to):
         groups.setdefault(user_id, []).append({"id": slug, "description": name})
     return [
         {

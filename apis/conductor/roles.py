@@ -14,10 +14,9 @@ Conductor client names one (so an organization that never speaks Conductor never
 | ``WORKER`` | Worker | EXECUTE on every resource |
 """
 
-from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
+from groups import queries, services
 from groups.models import PermissionSet
 
 # role -> permission set key
@@ -63,42 +62,22 @@ def clean_roles(roles) -> list[str]:
     return wanted
 
 
-@transaction.atomic
 def permission_sets_for(roles) -> dict[str, PermissionSet]:
     """role -> its permission set, making a managed set the first time it is needed."""
-    found = {
-        ps.key: ps
-        for ps in PermissionSet.objects.filter(
-            organization=None, key__in=[ROLE_SETS[r] for r in roles]
-        )
-    }
+    found = {ps.key: ps for ps in queries.default_permission_sets(ROLE_SETS[r] for r in roles)}
     for role in roles:
         key = ROLE_SETS[role]
         if key not in found and key in MANAGED_SETS:
-            found[key] = _ensure_managed_set(key)
+            name, description, codenames = MANAGED_SETS[key]
+            found[key] = services.permission_set_default_ensure(
+                key=key, name=name, description=description, capabilities=codenames
+            )
     return {role: found[ROLE_SETS[role]] for role in roles}
 
 
 def conductor_role_sets():
     """The permission sets that stand for Conductor roles (the others are left alone)."""
-    return PermissionSet.objects.filter(organization=None, key__in=list(SET_ROLES))
-
-
-def _ensure_managed_set(key: str) -> PermissionSet:
-    name, description, codenames = MANAGED_SETS[key]
-    permission_set, created = PermissionSet.objects.get_or_create(
-        key=key,
-        defaults={"name": name, "description": description, "protected": True},
-    )
-    if created:
-        permission_set.permissions.set(
-            Permission.objects.filter(
-                content_type__app_label="accounts",
-                content_type__model="organization",
-                codename__in=codenames,
-            )
-        )
-    return permission_set
+    return queries.default_permission_sets(SET_ROLES)
 
 
 def role_out(permission_set) -> dict:

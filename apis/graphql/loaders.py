@@ -8,13 +8,9 @@ permission sets, a page of members), the batch fetches it for every group of the
 import re
 from collections import defaultdict
 
-from django.db.models import Count, F, Window
-from django.db.models.functions import RowNumber
-
 from apis.common.lookups import as_uuid
 from groups import access
-from groups.models import GroupPermissionSet, MemberGroup, Membership
-from groups.queries import KIND_ORDER, users_by_public_ids
+from groups.queries import KIND_ORDER, batches, users_by_public_ids
 
 from .errors import ApiError
 
@@ -92,21 +88,11 @@ class GroupBatch:
         counts: dict = defaultdict(int)
         pks = self._pks()
         if pks and member_type in (None, USER):
-            rows = (
-                Membership.objects.filter(group_id__in=pks, direct=True)
-                .values("group_id")
-                .annotate(n=Count("pk"))
-                .values_list("group_id", "n")
-            )
+            rows = batches.direct_member_counts(pks).items()
             for pk, n in rows:
                 counts[pk] += n
         if pks and member_type in (None, GROUP):
-            rows = (
-                MemberGroup.objects.filter(parent_id__in=pks)
-                .values("parent_id")
-                .annotate(n=Count("pk"))
-                .values_list("parent_id", "n")
-            )
+            rows = batches.member_group_counts(pks).items()
             for pk, n in rows:
                 counts[pk] += n
         if member_type is None:
@@ -116,11 +102,7 @@ class GroupBatch:
     def permission_sets(self, group) -> list:
         if self._permission_sets is None:
             self._permission_sets = defaultdict(list)
-            links = (
-                GroupPermissionSet.objects.filter(group_id__in=self._pks())
-                .select_related("permission_set")
-                .order_by("permission_set__name")
-            )
+            links = batches.permission_set_links(self._pks())
             for link in links:
                 self._permission_sets[link.group_id].append(link.permission_set)
         return self._permission_sets[group.pk] if self.visible(group) else []
@@ -159,35 +141,13 @@ class GroupBatch:
         if not pks or limit == 0:
             return rows
         if member_type in (None, USER):
-            memberships = (
-                Membership.objects.filter(group_id__in=pks, direct=True)
-                .select_related("user", "added_by")
-                .annotate(
-                    row=Window(
-                        RowNumber(),
-                        partition_by=F("group_id"),
-                        order_by=[F("added_at").asc(), F("pk").asc()],
-                    )
-                )
-                .filter(row__lte=end)
-            )
+            memberships = batches.first_direct_memberships(pks, end)
             for membership in memberships:
                 rows[membership.group_id].append(
                     (membership.added_at, 0, membership.pk, USER, membership)
                 )
         if member_type in (None, GROUP):
-            links = (
-                MemberGroup.objects.filter(parent_id__in=pks)
-                .select_related("child__organization", "added_by")
-                .annotate(
-                    row=Window(
-                        RowNumber(),
-                        partition_by=F("parent_id"),
-                        order_by=[F("added_at").asc(), F("pk").asc()],
-                    )
-                )
-                .filter(row__lte=end)
-            )
+            links = batches.first_member_groups(pks, end)
             for link in links:
                 rows[link.parent_id].append((link.added_at, 1, link.pk, GROUP, link))
         return {

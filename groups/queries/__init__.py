@@ -6,6 +6,7 @@ where it is read (``groups.queries.groups.COUNT_EXACT_UP_TO``)."""
 from .groups import (
     KIND_ORDER,
     count_or_estimate,
+    default_permission_sets,
     grant_of_group,
     group_members,
     group_names_taken,
@@ -64,6 +65,7 @@ __all__ = [
     "SearchTooBroad",
     "count_or_estimate",
     "decode_position",
+    "default_permission_sets",
     "encode_position",
     "folder_contents",
     "grant_of_group",

@@ -232,3 +232,8 @@ def permission_sets_listed(organization):
 
 def group_slug_taken(organization, slug: str) -> bool:
     return Group.objects.filter(organization=organization, slug=slug).exists()
+
+
+def default_permission_sets(keys):
+    """The permission sets shared by every organization with these keys."""
+    return PermissionSet.objects.filter(organization=None, key__in=list(keys))

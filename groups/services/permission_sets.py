@@ -34,7 +34,7 @@ def permission_set_by_key(key: str) -> PermissionSet:
     return PermissionSet.objects.get(key=key, organization=None)
 
 
-def _clean_permissions(permissions) -> list:
+def clean_permissions(permissions) -> list:
     wanted = {p if isinstance(p, str) else p.codename for p in permissions}
     found = list(capabilities().filter(codename__in=wanted))
     unknown = wanted - {p.codename for p in found}
@@ -77,7 +77,7 @@ def permission_set_create(
         organization=organization, name=name, description=clean_description(description)
     )
     save_unique(permission_set, {"name": f"A permission set named “{name}” already exists."})
-    permission_set.permissions.set(_clean_permissions(permissions))
+    permission_set.permissions.set(clean_permissions(permissions))
     audit_record(
         action="permission_set.created",
         organization=organization,
@@ -124,7 +124,7 @@ def permission_set_update(
         permission_set, {"name": f"A permission set named “{permission_set.name}” already exists."}
     )
     if permissions is not UNSET:
-        permission_set.permissions.set(_clean_permissions(permissions))
+        permission_set.permissions.set(clean_permissions(permissions))
         for link in permission_set.group_links.select_related("group__organization"):
             sync_organization_permissions(link.group)
 
@@ -297,3 +297,18 @@ def group_permission_sets_set(
         )
     ]
     return added, removed
+
+
+@transaction.atomic
+def permission_set_default_ensure(*, key: str, name: str, description: str, capabilities):
+    """A protected permission set shared by every organization (like the defaults), made the
+    first time something needs it (Conductor's managed roles); an existing one is left as it
+    is. Not a change of any organization, so no audit event, as for the defaults."""
+    permission_set, created = PermissionSet.objects.get_or_create(
+        key=key,
+        organization=None,
+        defaults={"name": name, "description": description, "protected": True},
+    )
+    if created:
+        permission_set.permissions.set(clean_permissions(capabilities))
+    return permission_set
