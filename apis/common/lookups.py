@@ -5,13 +5,9 @@ does not exist). Who may see or change them is not asked here: ``groups.access``
 
 import uuid
 
-from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.http import Http404
 
-from groups.models import Group, PermissionSet, Resource
-
-User = get_user_model()
+from groups.models import Group, Resource
 
 
 def as_uuid(value) -> str | None:
@@ -44,9 +40,3 @@ def resource_in_organization(organization, public_id) -> Resource:
         "organization", "folder"
     )
     return _by_public_id(resources, public_id, "No such resource.")
-
-
-def permission_set_for(organization, public_id) -> PermissionSet:
-    """The permission set with this public id: a default one, or ``organization``'s own."""
-    sets = PermissionSet.objects.filter(Q(organization=None) | Q(organization=organization))
-    return _by_public_id(sets, public_id, "No such permission set.")

@@ -11,7 +11,6 @@ from ninja import Query, Router, Status
 from ninja.errors import HttpError
 
 from apis.common.lookups import (
-    permission_set_for,
     resource_in_organization,
 )
 from audit.recording import Channel
@@ -96,7 +95,7 @@ def grants_create(request, org_slug: OrgSlug, payload: schemas.GrantCreateIn):
     subject = _subject(request, organization, payload.subject)
     target = _target(organization, payload.target)
     permission_set = (
-        permission_set_for(organization, payload.permissionSetId)
+        access.permission_set_for_user(request, organization, payload.permissionSetId)
         if payload.permissionSetId
         else None
     )

@@ -9,7 +9,6 @@ from django.utils import timezone
 from ninja import Router, Status
 from ninja.errors import HttpError
 
-from apis.common.lookups import permission_set_for
 from audit.recording import Channel
 from groups import access, queries, services
 
@@ -256,7 +255,7 @@ def roles_list(request, org_slug: OrgSlug, group_id: UUID):
 def roles_add(request, org_slug: OrgSlug, group_id: UUID, payload: schemas.RoleAddIn):
     organization, group = group_of(request, org_slug, group_id)
     access.require(request.user, "manage_permission_sets", organization)
-    permission_set = permission_set_for(organization, payload.roleId)
+    permission_set = access.permission_set_for_user(request, organization, payload.roleId)
     added = services.group_permission_set_add(
         group=group, permission_set=permission_set, channel=Channel.API, actor=request.user
     )
@@ -271,7 +270,10 @@ def roles_add(request, org_slug: OrgSlug, group_id: UUID, payload: schemas.RoleA
 def roles_replace(request, org_slug: OrgSlug, group_id: UUID, payload: schemas.RolesReplaceIn):
     organization, group = group_of(request, org_slug, group_id)
     access.require(request.user, "manage_permission_sets", organization)
-    wanted = [permission_set_for(organization, set_id) for set_id in dict.fromkeys(payload.roles)]
+    wanted = [
+        access.permission_set_for_user(request, organization, set_id)
+        for set_id in dict.fromkeys(payload.roles)
+    ]
     services.group_permission_sets_set(
         group=group, permission_sets=wanted, channel=Channel.API, actor=request.user
     )
@@ -282,7 +284,7 @@ def roles_replace(request, org_slug: OrgSlug, group_id: UUID, payload: schemas.R
 def roles_remove(request, org_slug: OrgSlug, group_id: UUID, role_id: UUID):
     organization, group = group_of(request, org_slug, group_id)
     access.require(request.user, "manage_permission_sets", organization)
-    permission_set = permission_set_for(organization, role_id)
+    permission_set = access.permission_set_for_user(request, organization, role_id)
     services.group_permission_set_remove(
         group=group, permission_set=permission_set, channel=Channel.API, actor=request.user
     )

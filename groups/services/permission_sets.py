@@ -279,7 +279,9 @@ def group_permission_sets_set(
     held = [
         link.permission_set for link in group.permission_set_links.select_related("permission_set")
     ]
-    removable = held if among is None else [s for s in held if s in set(among)]
+    if among is not None:
+        among = set(among)
+    removable = held if among is None else [s for s in held if s in among]
     removed = [
         permission_set
         for permission_set in removable
